@@ -1,0 +1,44 @@
+// Identifiers
+export { AccountId, IsoDate, MilestoneId, UserId, WorkflowKey } from './ids.ts';
+
+// Conditions over account fields
+export {
+  ComparisonOperator,
+  Condition,
+  evaluateCondition,
+  FieldComparison,
+  FieldValue,
+} from './condition.ts';
+export type { AccountFieldValues } from './condition.ts';
+
+// Workflow definitions
+export {
+  AssigneeRule,
+  ChecklistItem,
+  Dependency,
+  DueRule,
+  effectiveDueRule,
+  Milestone,
+  Position,
+  WorkflowDefinition,
+} from './definition.ts';
+export type { WorkflowDefinitionInput } from './definition.ts';
+
+// Validation and graphs
+export { DefinitionError, parseDefinition, validateDefinition } from './validate.ts';
+export type { Problem, ProblemCode, ValidationResult } from './validate.ts';
+export {
+  cycleClosedBy,
+  findCycles,
+  findPath,
+  predecessorsOf,
+  successorsOf,
+  topologicalOrder,
+} from './graph.ts';
+export type { Adjacency } from './graph.ts';
+
+// Accounts and users
+export { Account, accountFieldValues, Role, User } from './account.ts';
+
+// Dates
+export { addDays, DAY_MS, dateToMs, msToDate } from './dates.ts';
