@@ -1,0 +1,124 @@
+import type { AccountFieldValues, Condition, WorkflowDefinition } from '@milepost/model';
+import {
+  initialTransition,
+  transition,
+  type AnyActorScope,
+  type AnyMachineSnapshot,
+  type SnapshotFrom,
+} from 'xstate';
+import { emitMachine, type InstanceMachine } from './emit.ts';
+import type { InstanceContext, InstanceEvent, InstanceStatus, MilestoneState } from './events.ts';
+import { explainRejection } from './explain.ts';
+import { lowerDefinition, type WorkflowGraph } from './lower.ts';
+import { milestoneStatesOf, statusOf } from './snapshot.ts';
+
+export type InstanceSnapshot = SnapshotFrom<InstanceMachine>;
+
+/** Raised when an event does not fit the instance's state; `reason` says why. */
+export class EventRejectedError extends Error {
+  readonly event: InstanceEvent;
+  readonly reason: string;
+
+  constructor(event: InstanceEvent, reason: string) {
+    super(reason);
+    this.name = 'EventRejectedError';
+    this.event = event;
+    this.reason = reason;
+  }
+}
+
+/** Restoring a snapshot needs an actor scope only for child actors, which instances never have. */
+const NO_ACTOR_SCOPE = {} as AnyActorScope;
+
+/**
+ * A definition compiled to its XState machine, with the pure operations the engine and the
+ * simulator need: create the initial snapshot, apply an event, read states, persist and restore.
+ */
+export class CompiledWorkflow {
+  readonly definition: WorkflowDefinition;
+  readonly graph: WorkflowGraph;
+  readonly machine: InstanceMachine;
+  /** Account fields that conditions read; only these are kept in an instance's context. */
+  readonly conditionFields: readonly string[];
+  #sharedInitial: InstanceSnapshot | undefined;
+
+  constructor(definition: WorkflowDefinition) {
+    this.definition = definition;
+    this.graph = lowerDefinition(definition);
+    this.machine = emitMachine(this.graph);
+    this.conditionFields = [
+      ...new Set(definition.milestones.flatMap((m) => fieldsOf(m.condition))),
+    ];
+  }
+
+  /** Creates the snapshot of a new instance for an account: root milestones ready or skipped. */
+  start(account: AccountFieldValues = {}): InstanceSnapshot {
+    if (this.conditionFields.length === 0) {
+      // Without conditions every instance starts alike, so one initial snapshot serves all.
+      this.#sharedInitial ??= initialTransition(this.machine, { account: {} })[0];
+      return this.#sharedInitial;
+    }
+    const fields = Object.fromEntries(this.conditionFields.map((f) => [f, account[f] ?? null]));
+    return initialTransition(this.machine, { account: fields })[0];
+  }
+
+  /** Applies an event, or throws `EventRejectedError` explaining why it does not fit. */
+  apply(snapshot: InstanceSnapshot, event: InstanceEvent): InstanceSnapshot {
+    const [next] = transition(this.machine, snapshot, event);
+    if (next === snapshot || !changed(snapshot, next)) {
+      throw new EventRejectedError(event, this.explain(snapshot, event));
+    }
+    return next;
+  }
+
+  /** Explains why `event` does not fit `snapshot`. */
+  explain(snapshot: InstanceSnapshot, event: InstanceEvent): string {
+    const context = snapshot.context as InstanceContext;
+    return explainRejection(
+      this.graph,
+      this.status(snapshot),
+      this.states(snapshot),
+      context,
+      event,
+    );
+  }
+
+  status(snapshot: InstanceSnapshot): InstanceStatus {
+    return statusOf(snapshot as unknown as AnyMachineSnapshot);
+  }
+
+  states(snapshot: InstanceSnapshot): Record<string, MilestoneState> {
+    return milestoneStatesOf(snapshot as unknown as AnyMachineSnapshot);
+  }
+
+  /** Ticked checklist items of one milestone. */
+  items(snapshot: InstanceSnapshot, milestoneId: string): Record<string, boolean> {
+    return (snapshot.context as InstanceContext).items[milestoneId] ?? {};
+  }
+
+  /** Returns the JSON-safe form of a snapshot, for storage. */
+  persist(snapshot: InstanceSnapshot): unknown {
+    return this.machine.getPersistedSnapshot(snapshot);
+  }
+
+  /** Rebuilds a snapshot from its stored form. */
+  restore(persisted: unknown): InstanceSnapshot {
+    return this.machine.restoreSnapshot(persisted as never, NO_ACTOR_SCOPE) as InstanceSnapshot;
+  }
+}
+
+/** Compiles a definition that `validateDefinition` accepted. */
+export function compileWorkflow(definition: WorkflowDefinition): CompiledWorkflow {
+  return new CompiledWorkflow(definition);
+}
+
+function changed(before: InstanceSnapshot, after: InstanceSnapshot): boolean {
+  return before.value !== after.value || before.context !== after.context;
+}
+
+function fieldsOf(condition: Condition | undefined): string[] {
+  if (!condition) return [];
+  if ('all' in condition) return condition.all.flatMap(fieldsOf);
+  if ('any' in condition) return condition.any.flatMap(fieldsOf);
+  return [condition.field];
+}
