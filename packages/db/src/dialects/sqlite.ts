@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+import type { ColumnDefinitionBuilder } from 'kysely';
+import type { OpenedDialect, ScratchDatabase } from './types.ts';
+
+export const name = 'sqlite';
+
+const IN_MEMORY = ':memory:';
+
+/**
+ * Opens the SQLite file at `url`, creating its parent folder. WAL lets readers run beside the one
+ * writer, and the busy timeout makes a second process wait up to 5 s for a lock instead of failing
+ * at once.
+ */
+export function openDialect(url: string): OpenedDialect {
+  if (url !== IN_MEMORY) {
+    mkdirSync(dirname(resolve(url)), { recursive: true });
+  }
+
+  const sqlite = new BetterSqlite3(url);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+
+  return { dialect: new SqliteDialect({ database: sqlite }), sqlite };
+}
+
+/** Creates a new folder under `location` and returns a database file path inside it. */
+export async function createScratchDatabase(location: string): Promise<ScratchDatabase> {
+  const folder = await mkdtemp(join(location, 'milepost-'));
+
+  return {
+    url: join(folder, 'milepost.db'),
+    // Removing the folder also removes the -wal and -shm files next to the database.
+    drop: () => rm(folder, { recursive: true, force: true }),
+  };
+}
+
+/** Makes the column an alias of the rowid. AUTOINCREMENT keeps ids of deleted rows from coming back. */
+export function identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+  return column.primaryKey().autoIncrement();
+}

@@ -1,0 +1,177 @@
+import type { Role } from '@milepost/model';
+import type { Generated } from 'kysely';
+
+// Column conventions, the same on SQLite and PostgreSQL:
+// - Timestamps are integer milliseconds since the Unix epoch, in `bigint` columns.
+// - Calendar dates are `YYYY-MM-DD` text.
+// - JSON documents are text, which the caller parses and serializes.
+// - Booleans are integers, 0 or 1.
+
+/** Milliseconds since the Unix epoch. */
+export type EpochMs = number;
+
+/** A calendar date in UTC, `YYYY-MM-DD`. */
+export type DateText = string;
+
+/** A JSON document serialized as text. */
+export type JsonText = string;
+
+/** A boolean stored as an integer. */
+export type IntegerBoolean = 0 | 1;
+
+export type InstanceStatus = 'running' | 'paused' | 'completed' | 'cancelled';
+
+export type MilestoneState = 'locked' | 'ready' | 'active' | 'done' | 'skipped';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  created_at: EpochMs;
+}
+
+/** Login sessions. The browser's cookie contains a token, and `id` is its SHA-256 digest. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+}
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  owner_id: string | null;
+  segment: string | null;
+  stage: string | null;
+  /** Named dates of the account as a JSON object of `YYYY-MM-DD` strings. Defaults to `{}`. */
+  dates_json: Generated<JsonText>;
+  /** Custom fields as a JSON object. Defaults to `{}`. */
+  fields_json: Generated<JsonText>;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface WorkflowsTable {
+  key: string;
+  name: string;
+  description: Generated<string>;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  archived_at: EpochMs | null;
+}
+
+/** Published versions of a workflow. A row never changes once written. */
+export interface WorkflowVersionsTable {
+  id: Generated<number>;
+  workflow_key: string;
+  /** 1, 2, 3… within one workflow. */
+  version: number;
+  definition_json: JsonText;
+  content_hash: string;
+  published_by: string | null;
+  published_at: EpochMs;
+}
+
+export interface InstancesTable {
+  id: string;
+  workflow_key: string;
+  version_id: number;
+  account_id: string;
+  status: InstanceStatus;
+  /** The persisted XState snapshot. */
+  snapshot_json: JsonText;
+  /**
+   * Optimistic-concurrency version, 1 for a new row. Every write sets it to the read value plus 1
+   * with `WHERE revision = <read value>`, so of two concurrent writers only one updates the row.
+   */
+  revision: Generated<number>;
+  /** Date of the rule occurrence that started the instance, such as the contract anniversary. */
+  anchor_date: DateText | null;
+  /** Key of the rule occurrence that started the instance. Unique, so an occurrence starts one. */
+  occurrence_key: string | null;
+  started_at: EpochMs;
+  started_by: string | null;
+  ended_at: EpochMs | null;
+  paused_at: EpochMs | null;
+}
+
+/**
+ * Current state of each milestone of an instance, written in the same transaction as its
+ * transitions so task lists and overdue checks need not replay the snapshot.
+ */
+export interface InstanceMilestonesTable {
+  instance_id: string;
+  milestone_id: string;
+  state: MilestoneState;
+  assignee_id: string | null;
+  ready_at: EpochMs | null;
+  started_at: EpochMs | null;
+  done_at: EpochMs | null;
+  due_at: EpochMs | null;
+  overdue_at: EpochMs | null;
+  /** Time the instance spent paused while this milestone was ready or active. */
+  paused_ms: Generated<number>;
+  /** Time the instance spent paused while this milestone was active. */
+  active_paused_ms: Generated<number>;
+  note: string | null;
+}
+
+/** State changes of milestones and instances. Every reported duration is computed from these. */
+export interface TransitionsTable {
+  id: Generated<number>;
+  instance_id: string;
+  /** Null for a change of the instance's own status. */
+  milestone_id: string | null;
+  from_state: string | null;
+  to_state: string;
+  at: EpochMs;
+  user_id: string | null;
+  /** 1 when the transition came from a simulation run. */
+  simulated: Generated<IntegerBoolean>;
+  detail: string | null;
+}
+
+/**
+ * Request keys that started an instance, with that instance, so a retried request can return it
+ * instead of starting another.
+ */
+export interface IdempotencyKeysTable {
+  key: string;
+  instance_id: string;
+  created_at: EpochMs;
+}
+
+/**
+ * Durable scheduler jobs. `claimed_by` and `claimed_until` record which server process claimed a
+ * job and until when.
+ */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** Unique, so the same job cannot be scheduled twice. */
+  key: string;
+  run_at: EpochMs;
+  payload_json: Generated<JsonText>;
+  claimed_by: string | null;
+  claimed_until: EpochMs | null;
+  done_at: EpochMs | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+/** All Milepost tables, for `Kysely<Tables>`. */
+export interface Tables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  accounts: AccountsTable;
+  workflows: WorkflowsTable;
+  workflow_versions: WorkflowVersionsTable;
+  instances: InstancesTable;
+  instance_milestones: InstanceMilestonesTable;
+  transitions: TransitionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,43 @@
+import type { Database } from '@milepost/db';
+import { Accounts } from './accounts.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { Instances } from './instances.ts';
+import { Queries } from './queries.ts';
+import { durationReport, type DurationReport } from './reports.ts';
+import { Users } from './users.ts';
+import { Workflows } from './workflows.ts';
+
+export interface EngineOptions {
+  database: Database;
+  clock?: Clock;
+}
+
+/** Everything that reads or writes Milepost's database, on one connection and one clock. */
+export class Engine {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly users: Users;
+  readonly accounts: Accounts;
+  readonly workflows: Workflows;
+  readonly instances: Instances;
+  readonly queries: Queries;
+
+  constructor(options: EngineOptions) {
+    this.database = options.database;
+    this.clock = options.clock ?? systemClock;
+    this.users = new Users(this.database, this.clock);
+    this.accounts = new Accounts(this.database, this.clock);
+    this.workflows = new Workflows(this.database, this.clock);
+    this.instances = new Instances(this.database, this.clock, this.workflows);
+    this.queries = new Queries(this.database, this.workflows, () => this.clock.now());
+  }
+
+  /** Per-milestone durations of a workflow's version (the latest when none is given). */
+  async durationReport(workflowKey: string, version?: number): Promise<DurationReport> {
+    const resolved =
+      version === undefined
+        ? await this.workflows.latest(workflowKey)
+        : await this.workflows.version(workflowKey, version);
+    return durationReport(this.database, resolved);
+  }
+}

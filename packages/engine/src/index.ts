@@ -1,0 +1,30 @@
+// Engine
+export { Engine } from './engine.ts';
+export type { EngineOptions } from './engine.ts';
+export { ManualClock, offsetClock, systemClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
+
+// Users and sessions
+export { normalizeEmail, SESSION_TTL_MS, Users } from './users.ts';
+export type { NewUser } from './users.ts';
+export { hashPassword, verifyPassword } from './passwords.ts';
+
+// Accounts, workflows and instances
+export { Accounts } from './accounts.ts';
+export type { UpsertCounts } from './accounts.ts';
+export { contentHash, Workflows } from './workflows.ts';
+export type { PublishResult, WorkflowSummary, WorkflowVersion } from './workflows.ts';
+export { Instances } from './instances.ts';
+export type {
+  ApplyEventOptions,
+  ApplyEventResult,
+  DeployOptions,
+  DeployResult,
+} from './instances.ts';
+export { Queries } from './queries.ts';
+export type { InstanceMilestoneView, InstanceView, Task, TransitionView } from './queries.ts';
+
+// Reports
+export { durationReport, PERCENTILE_METHOD } from './reports.ts';
+export type { DurationReport, MilestoneDurations } from './reports.ts';

@@ -1,0 +1,470 @@
+import { randomUUID } from 'node:crypto';
+import {
+  EventRejectedError,
+  type CompiledWorkflow,
+  type InstanceEvent,
+  type InstanceSnapshot,
+  type InstanceStatus,
+  type MilestoneState,
+} from '@milepost/compiler';
+import type { Database, TransitionsTable } from '@milepost/db';
+import type { Insertable } from 'kysely';
+import { accountFieldValues } from '@milepost/model';
+import { toAccount } from './accounts.ts';
+import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
+import type { Clock } from './clock.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
+import type { Workflows } from './workflows.ts';
+
+export interface ApplyEventOptions {
+  instanceId: string;
+  event: InstanceEvent;
+  /** Who caused the event; `null` for the scheduler. */
+  userId: string | null;
+  /** A repeated key applies once: the repeat returns the current state and changes nothing. */
+  idempotencyKey?: string;
+  /** The revision the caller last saw. A different stored revision raises `ConflictError`. */
+  expectedRevision?: number;
+  /** Marks the transitions as work of the simulated team. */
+  simulated?: boolean;
+}
+
+export interface ApplyEventResult {
+  instanceId: string;
+  revision: number;
+  status: InstanceStatus;
+  states: Record<string, MilestoneState>;
+  /** False when the idempotency key had been used, so nothing changed. */
+  applied: boolean;
+}
+
+export interface DeployOptions {
+  userId: string | null;
+  /** Date of the rule occurrence that starts the instances. */
+  anchorDate?: string;
+  /** Key of that occurrence; an occurrence starts at most one instance per account. */
+  occurrenceKey?: (accountId: string) => string;
+  simulated?: boolean;
+}
+
+export interface DeployResult {
+  started: string[];
+  /** Accounts left alone because an instance of the workflow is running or paused there. */
+  skipped: { accountId: string; reason: string }[];
+}
+
+/** The in-memory copy of an instance row; a write checks `revision` against the stored one. */
+interface LoadedInstance {
+  id: string;
+  versionId: number;
+  accountId: string;
+  anchorDate: string | null;
+  startedAt: number;
+  pausedAt: number | null;
+  revision: number;
+  snapshot: InstanceSnapshot;
+}
+
+class StaleRevisionError extends Error {}
+
+type TransitionRow = Insertable<TransitionsTable>;
+
+const DEPLOY_CHUNK = 100;
+const CACHE_LIMIT = 50_000;
+
+/** Workflow instances: deployment and events, each written with its transitions in one transaction. */
+export class Instances {
+  readonly #cache = new Map<string, LoadedInstance>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly workflows: Workflows,
+  ) {}
+
+  /**
+   * Starts one instance of a version per account. Accounts that already run the workflow are
+   * skipped and reported, and an occurrence key that was used before starts nothing again.
+   */
+  async deploy(
+    versionId: number,
+    accountIds: readonly string[],
+    options: DeployOptions,
+  ): Promise<DeployResult> {
+    const version = await this.workflows.byId(versionId);
+    const compiled = await this.workflows.compiled(versionId);
+    const userIdsByEmail = await this.#userIdsByEmail();
+    const result: DeployResult = { started: [], skipped: [] };
+
+    for (let offset = 0; offset < accountIds.length; offset += DEPLOY_CHUNK) {
+      const chunk = [...new Set(accountIds.slice(offset, offset + DEPLOY_CHUNK))];
+      await this.database.db.transaction().execute(async (trx) => {
+        const accounts = await trx
+          .selectFrom('accounts')
+          .selectAll()
+          .where('id', 'in', chunk)
+          .execute();
+        const found = new Map(accounts.map((row) => [row.id, toAccount(row)]));
+        const running = await trx
+          .selectFrom('instances')
+          .select('account_id')
+          .where('workflow_key', '=', version.key)
+          .where('status', 'in', ['running', 'paused'])
+          .where('account_id', 'in', chunk)
+          .execute();
+        const busy = new Set(running.map((row) => row.account_id));
+
+        const now = this.clock.now();
+        const instances = [];
+        const milestones = [];
+        const transitions: TransitionRow[] = [];
+        for (const accountId of chunk) {
+          const account = found.get(accountId);
+          if (!account) {
+            result.skipped.push({ accountId, reason: `account "${accountId}" does not exist` });
+            continue;
+          }
+          if (busy.has(accountId) && !options.occurrenceKey) {
+            result.skipped.push({
+              accountId,
+              reason: `a "${version.key}" instance is already running`,
+            });
+            continue;
+          }
+
+          const fields = accountFieldValues(account);
+          const snapshot = compiled.start(fields);
+          const id = randomUUID();
+          const context: ReadyContext = {
+            startAt: now,
+            anchorDate: options.anchorDate ?? null,
+            account: fields,
+            userIdsByEmail,
+          };
+          instances.push({
+            id,
+            workflow_key: version.key,
+            version_id: versionId,
+            account_id: accountId,
+            status: compiled.status(snapshot),
+            snapshot_json: JSON.stringify(compiled.persist(snapshot)),
+            revision: 1,
+            anchor_date: options.anchorDate ?? null,
+            occurrence_key: options.occurrenceKey?.(accountId) ?? null,
+            started_at: now,
+            started_by: options.userId,
+            ended_at: null,
+            paused_at: null,
+          });
+          const simulated: 0 | 1 = options.simulated ? 1 : 0;
+          const base = {
+            instance_id: id,
+            at: now,
+            user_id: options.userId,
+            simulated,
+            detail: null,
+          };
+          transitions.push({ ...base, milestone_id: null, from_state: null, to_state: 'running' });
+          for (const [milestoneId, state] of Object.entries(compiled.states(snapshot))) {
+            const ready = state === 'ready';
+            milestones.push({
+              instance_id: id,
+              milestone_id: milestoneId,
+              state,
+              ready_at: ready ? now : null,
+              done_at: state === 'skipped' ? now : null,
+              ...(ready
+                ? readyFields(compiled, milestoneId, now, context)
+                : { assignee_id: null, due_at: null }),
+            });
+            if (state !== 'locked') {
+              transitions.push({
+                ...base,
+                milestone_id: milestoneId,
+                from_state: 'locked',
+                to_state: state,
+              });
+            }
+          }
+          result.started.push(id);
+        }
+
+        if (instances.length === 0) return;
+        if (options.occurrenceKey) {
+          const keys = instances.map((row) => row.occurrence_key!);
+          const used = await trx
+            .selectFrom('instances')
+            .select('occurrence_key')
+            .where('occurrence_key', 'in', keys)
+            .execute();
+          const usedKeys = new Set(used.map((row) => row.occurrence_key));
+          if (usedKeys.size > 0) {
+            throw new InvalidRequestError(
+              `Occurrences already started: ${[...usedKeys].join(', ')}.`,
+            );
+          }
+        }
+        await trx.insertInto('instances').values(instances).execute();
+        for (let i = 0; i < milestones.length; i += 500) {
+          await trx
+            .insertInto('instance_milestones')
+            .values(milestones.slice(i, i + 500))
+            .execute();
+        }
+        for (let i = 0; i < transitions.length; i += 500) {
+          await trx
+            .insertInto('transitions')
+            .values(transitions.slice(i, i + 500))
+            .execute();
+        }
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Applies an event: transitions the stored snapshot, then writes the new snapshot, the
+   * milestone rows and the transitions in one transaction guarded by the revision column.
+   */
+  async apply(options: ApplyEventOptions): Promise<ApplyEventResult> {
+    const { instanceId, idempotencyKey, expectedRevision } = options;
+    if (idempotencyKey && (await this.#usedKey(idempotencyKey))) {
+      return { ...(await this.#current(instanceId)), applied: false };
+    }
+
+    let loaded = this.#cache.get(instanceId);
+    let fresh = false;
+    if (!loaded || (expectedRevision !== undefined && expectedRevision !== loaded.revision)) {
+      loaded = await this.#load(instanceId);
+      fresh = true;
+    }
+    if (expectedRevision !== undefined && expectedRevision !== loaded.revision) {
+      throw this.#conflict(loaded, `you saw revision ${expectedRevision}`);
+    }
+
+    try {
+      return await this.#write(loaded, options);
+    } catch (error) {
+      if (!(error instanceof StaleRevisionError)) throw error;
+      this.#cache.delete(instanceId);
+      const current = await this.#load(instanceId);
+      if (fresh || expectedRevision !== undefined)
+        throw this.#conflict(current, 'another change won');
+      try {
+        return await this.#write(current, options);
+      } catch (retryError) {
+        if (retryError instanceof EventRejectedError)
+          throw this.#conflict(current, retryError.reason);
+        if (retryError instanceof StaleRevisionError)
+          throw this.#conflict(current, 'another change won');
+        throw retryError;
+      }
+    }
+  }
+
+  async #write(loaded: LoadedInstance, options: ApplyEventOptions): Promise<ApplyEventResult> {
+    const compiled = await this.workflows.compiled(loaded.versionId);
+    const next = compiled.apply(loaded.snapshot, options.event);
+    const now = this.clock.now();
+    const statusBefore = compiled.status(loaded.snapshot);
+    const status = compiled.status(next);
+    const before = compiled.states(loaded.snapshot);
+    const after = compiled.states(next);
+    const changed = Object.keys(after).filter((id) => after[id] !== before[id]);
+    const context = changed.some((id) => after[id] === 'ready')
+      ? await this.#readyContext(loaded)
+      : undefined;
+
+    const simulated: 0 | 1 = options.simulated ? 1 : 0;
+    const base = { instance_id: loaded.id, at: now, user_id: options.userId, simulated };
+    const event = options.event;
+    const itemDetail =
+      event.type === 'TOGGLE_ITEM'
+        ? JSON.stringify({ item: event.itemId, done: event.done })
+        : null;
+    const transitions: TransitionRow[] = changed.map((id) => ({
+      ...base,
+      milestone_id: id,
+      from_state: before[id] ?? null,
+      to_state: after[id]!,
+      detail: event.type === 'TOGGLE_ITEM' && event.milestoneId === id ? itemDetail : null,
+    }));
+    if (event.type === 'TOGGLE_ITEM' && !changed.includes(event.milestoneId)) {
+      const state = after[event.milestoneId]!;
+      transitions.push({
+        ...base,
+        milestone_id: event.milestoneId,
+        from_state: state,
+        to_state: state,
+        detail: itemDetail,
+      });
+    }
+    if (status !== statusBefore) {
+      transitions.push({
+        ...base,
+        milestone_id: null,
+        from_state: statusBefore,
+        to_state: status,
+        detail: null,
+      });
+    }
+
+    const revision = loaded.revision + 1;
+    const pausedAt = status === 'paused' ? now : null;
+    const pausedMs =
+      statusBefore === 'paused' && status === 'running' ? now - (loaded.pausedAt ?? now) : 0;
+
+    await this.database.db.transaction().execute(async (trx) => {
+      const update = await trx
+        .updateTable('instances')
+        .set({
+          snapshot_json: JSON.stringify(compiled.persist(next)),
+          revision,
+          status,
+          paused_at: pausedAt,
+          ...(status === 'completed' || status === 'cancelled' ? { ended_at: now } : {}),
+        })
+        .where('id', '=', loaded.id)
+        .where('revision', '=', loaded.revision)
+        .executeTakeFirst();
+      if (Number(update.numUpdatedRows) !== 1) throw new StaleRevisionError();
+
+      if (options.idempotencyKey) {
+        await trx
+          .insertInto('idempotency_keys')
+          .values({ key: options.idempotencyKey, instance_id: loaded.id, created_at: now })
+          .execute();
+      }
+      if (transitions.length > 0) await trx.insertInto('transitions').values(transitions).execute();
+
+      for (const id of changed) {
+        const state = after[id]!;
+        const set =
+          state === 'ready'
+            ? { state, ready_at: now, ...readyFields(compiled, id, now, context!) }
+            : state === 'active'
+              ? { state, started_at: now }
+              : state === 'done' || state === 'skipped'
+                ? { state, done_at: now }
+                : { state };
+        await trx
+          .updateTable('instance_milestones')
+          .set(set)
+          .where('instance_id', '=', loaded.id)
+          .where('milestone_id', '=', id)
+          .execute();
+      }
+
+      if (pausedMs > 0) {
+        // The clock stops while paused: open milestones do not count the pause, and due dates
+        // that run from readiness move back by it.
+        for (const [id, state] of Object.entries(after)) {
+          if (state !== 'ready' && state !== 'active') continue;
+          await trx
+            .updateTable('instance_milestones')
+            .set((eb) => ({
+              paused_ms: eb('paused_ms', '+', pausedMs),
+              ...(state === 'active'
+                ? { active_paused_ms: eb('active_paused_ms', '+', pausedMs) }
+                : {}),
+              ...(dueMovesWithPause(compiled, id) ? { due_at: eb('due_at', '+', pausedMs) } : {}),
+            }))
+            .where('instance_id', '=', loaded.id)
+            .where('milestone_id', '=', id)
+            .execute();
+        }
+      }
+    });
+
+    this.#remember({ ...loaded, revision, snapshot: next, pausedAt });
+    return { instanceId: loaded.id, revision, status, states: after, applied: true };
+  }
+
+  async #load(instanceId: string): Promise<LoadedInstance> {
+    const row = await this.database.db
+      .selectFrom('instances')
+      .select([
+        'id',
+        'version_id',
+        'account_id',
+        'anchor_date',
+        'started_at',
+        'paused_at',
+        'revision',
+        'snapshot_json',
+      ])
+      .where('id', '=', instanceId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('instance', instanceId);
+
+    const compiled = await this.workflows.compiled(row.version_id);
+    const loaded: LoadedInstance = {
+      id: row.id,
+      versionId: row.version_id,
+      accountId: row.account_id,
+      anchorDate: row.anchor_date,
+      startedAt: row.started_at,
+      pausedAt: row.paused_at,
+      revision: row.revision,
+      snapshot: compiled.restore(JSON.parse(row.snapshot_json)),
+    };
+    this.#remember(loaded);
+    return loaded;
+  }
+
+  #remember(loaded: LoadedInstance): void {
+    this.#cache.delete(loaded.id);
+    if (this.#cache.size >= CACHE_LIMIT) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    this.#cache.set(loaded.id, loaded);
+  }
+
+  async #current(instanceId: string): Promise<Omit<ApplyEventResult, 'applied'>> {
+    const loaded = await this.#load(instanceId);
+    const compiled = await this.workflows.compiled(loaded.versionId);
+    return {
+      instanceId,
+      revision: loaded.revision,
+      status: compiled.status(loaded.snapshot),
+      states: compiled.states(loaded.snapshot),
+    };
+  }
+
+  async #usedKey(key: string): Promise<boolean> {
+    const row = await this.database.db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async #readyContext(loaded: LoadedInstance): Promise<ReadyContext> {
+    const row = await this.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', loaded.accountId)
+      .executeTakeFirstOrThrow();
+    return {
+      startAt: loaded.startedAt,
+      anchorDate: loaded.anchorDate,
+      account: accountFieldValues(toAccount(row)),
+      userIdsByEmail: await this.#userIdsByEmail(),
+    };
+  }
+
+  async #userIdsByEmail(): Promise<Map<string, string>> {
+    const users = await this.database.db.selectFrom('users').select(['id', 'email']).execute();
+    return new Map(users.map((user) => [user.email.toLowerCase(), user.id]));
+  }
+
+  #conflict(current: LoadedInstance, why: string): ConflictError {
+    return new ConflictError(
+      current.id,
+      `Instance ${current.id} changed before this change was saved (${why}); it is now at revision ${current.revision}. Reload it and try again.`,
+      current.revision,
+    );
+  }
+}
