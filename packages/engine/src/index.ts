@@ -25,6 +25,10 @@ export type {
 export { Queries } from './queries.ts';
 export type { InstanceMilestoneView, InstanceView, Task, TransitionView } from './queries.ts';
 
+// Account import
+export { mapAccountRows } from './import/index.ts';
+export type { AccountImportResult, KnownUserEmails, RejectedRow } from './import/index.ts';
+
 // Reports
 export { durationReport, PERCENTILE_METHOD } from './reports.ts';
 export type { DurationReport, MilestoneDurations } from './reports.ts';

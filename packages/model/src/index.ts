@@ -42,3 +42,19 @@ export { Account, accountFieldValues, Role, User } from './account.ts';
 
 // Dates
 export { addDays, DAY_MS, dateToMs, msToDate } from './dates.ts';
+
+// Account import mappings and team files
+export {
+  AccountMapping,
+  BooleanSpellings,
+  DateFormat,
+  DEFAULT_BOOLEAN_SPELLINGS,
+  DerivedStage,
+  FieldMapping,
+  FieldType,
+  OwnerRule,
+  parseAccountMapping,
+  ValueMap,
+} from './mapping.ts';
+export type { AccountMappingInput } from './mapping.ts';
+export { parseTeamFile, TeamFile, TeamMember } from './team.ts';

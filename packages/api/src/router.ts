@@ -1,0 +1,20 @@
+import { authRouter } from './routers/auth.ts';
+import { instancesRouter } from './routers/instances.ts';
+import { accountsRouter, reportsRouter, tasksRouter, usersRouter } from './routers/read.ts';
+import { workflowsRouter } from './routers/workflows.ts';
+import { createCallerFactory, router } from './trpc.ts';
+
+export const appRouter = router({
+  auth: authRouter,
+  workflows: workflowsRouter,
+  instances: instancesRouter,
+  tasks: tasksRouter,
+  accounts: accountsRouter,
+  reports: reportsRouter,
+  users: usersRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Calls procedures in-process, for the CLI and tests. */
+export const createCaller = createCallerFactory(appRouter);

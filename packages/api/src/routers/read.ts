@@ -1,0 +1,74 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { authedProcedure, roleProcedure, router } from '../trpc.ts';
+
+export const tasksRouter = router({
+  /** Open tasks of the signed-in user; leads and admins may ask for anyone's or everyone's. */
+  list: authedProcedure
+    .input(
+      z
+        .object({
+          assigneeId: z.string().optional(),
+          everyone: z.boolean().optional(),
+          accountId: z.string().optional(),
+          workflowKey: z.string().optional(),
+        })
+        .default({}),
+    )
+    .query(({ ctx, input }) => {
+      const { user } = ctx;
+      const wantsOthers = input.everyone || (input.assigneeId && input.assigneeId !== user.id);
+      if (wantsOthers && user.role === 'csm') {
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'CSMs see only their own tasks.' });
+      }
+      const assigneeId = input.everyone ? undefined : (input.assigneeId ?? user.id);
+      return ctx.engine.queries.openTasks({
+        ...(assigneeId ? { assigneeId } : {}),
+        ...(input.accountId ? { accountId: input.accountId } : {}),
+        ...(input.workflowKey ? { workflowKey: input.workflowKey } : {}),
+      });
+    }),
+});
+
+export const accountsRouter = router({
+  /** Accounts, paged; a CSM sees only the accounts they own. */
+  list: authedProcedure
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(500).default(50),
+          offset: z.number().int().min(0).default(0),
+        })
+        .default({ limit: 50, offset: 0 }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.engine.accounts.list({
+        ...input,
+        ...(ctx.user.role === 'csm' ? { ownerId: ctx.user.id } : {}),
+      }),
+    ),
+
+  get: authedProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
+    const account = await ctx.engine.accounts.get(input.id);
+    if (ctx.user.role === 'csm' && account.ownerId !== ctx.user.id) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `Account ${input.id} is owned by another CSM.`,
+      });
+    }
+    const instances = await ctx.engine.queries.accountInstances(input.id);
+    return { account, instances };
+  }),
+});
+
+export const reportsRouter = router({
+  durations: roleProcedure('lead', 'admin')
+    .input(
+      z.object({ workflowKey: z.string().min(1), version: z.number().int().positive().optional() }),
+    )
+    .query(({ ctx, input }) => ctx.engine.durationReport(input.workflowKey, input.version)),
+});
+
+export const usersRouter = router({
+  list: roleProcedure('lead', 'admin').query(({ ctx }) => ctx.engine.users.list()),
+});
