@@ -5,6 +5,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { ApiContext } from './context.ts';
 
 const t = initTRPC.context<ApiContext>().create({
+  isDev: process.env.NODE_ENV === 'development',
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const problems: Problem[] | undefined =

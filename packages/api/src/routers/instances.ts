@@ -55,7 +55,7 @@ export const instancesRouter = router({
     return ctx.engine.queries.instance(input.id);
   }),
 
-  apply: authedProcedure
+  send: authedProcedure
     .input(
       z.object({
         instanceId: z.string().min(1),

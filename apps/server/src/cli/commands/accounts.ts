@@ -1,0 +1,42 @@
+import { mapAccountRows } from '@milepost/engine';
+import { parseAccountMapping } from '@milepost/model';
+import { readJsonFile, readTextFile } from '../files.ts';
+import { CliError, output, withEngine, type GlobalOptions } from '../runtime.ts';
+
+export interface ImportOptions extends GlobalOptions {
+  mapping: string;
+  skipInvalid?: boolean;
+}
+
+/**
+ * `import accounts CSV --mapping FILE`: maps the file's rows to accounts and upserts them by id.
+ * Rows that fail are reported by line and reason; unless `--skip-invalid` is given, one failing
+ * row means nothing is imported.
+ */
+export async function importAccountsCommand(csv: string, options: ImportOptions): Promise<void> {
+  const mapping = parseAccountMapping(readJsonFile(options.mapping), options.mapping);
+  const text = readTextFile(csv);
+
+  const summary = await withEngine(options, async (engine) => {
+    const users = await engine.users.list();
+    const known = new Map(users.map((user) => [user.email.toLowerCase(), user.id as string]));
+    const { accounts, rejected } = mapAccountRows(text, mapping, known);
+    const reasons = rejected.map(({ line, reason }) => ({ line, reason }));
+
+    if (rejected.length > 0 && !options.skipInvalid) {
+      const lines = reasons.map(({ line, reason }) => `  line ${line}: ${reason}`).join('\n');
+      throw new CliError(
+        `${rejected.length} row(s) of ${csv} are invalid, so nothing was imported. Fix them, or pass --skip-invalid to import the other rows:\n${lines}`,
+        { imported: 0, skipped: rejected.length, reasons },
+      );
+    }
+    const counts = await engine.accounts.upsert(accounts);
+    return { imported: accounts.length, ...counts, skipped: rejected.length, reasons };
+  });
+
+  output(options, summary, () => [
+    `Imported ${summary.imported} account(s): ${summary.created} new, ${summary.updated} updated.`,
+    ...(summary.skipped > 0 ? [`Skipped ${summary.skipped} row(s):`] : []),
+    ...summary.reasons.map(({ line, reason }) => `  line ${line}: ${reason}`),
+  ]);
+}

@@ -1,0 +1,118 @@
+import { Command, Option } from 'commander';
+import { DefinitionError } from '@milepost/model';
+import { importAccountsCommand } from './commands/accounts.ts';
+import { seedCommand } from './commands/demo.ts';
+import {
+  addUserCommand,
+  deployCommand,
+  durationsCommand,
+  migrateCommand,
+} from './commands/operations.ts';
+import { serveCommand } from './commands/serve.ts';
+import { applyCommand, publishCommand, validateCommand } from './commands/workflows.ts';
+import { CliError } from './runtime.ts';
+
+const program = new Command('milepost')
+  .description('Customer-success workflows: design, deploy and measure milestone processes.')
+  .showHelpAfterError();
+
+/** Adds the options every command takes. */
+function command(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .option(
+      '--db <url>',
+      'database: a SQLite file path or a postgres:// URL (default MILEPOST_DATABASE_URL or ./data/milepost.db)',
+    )
+    .option('--json', 'print one JSON object on standard output, for scripts')
+    .option(
+      '--clock <date>',
+      'start the clock at this ISO date or time instead of now (default MILEPOST_CLOCK)',
+    );
+}
+
+command(program, 'serve', 'serve the API and the web app')
+  .option('--port <number>', 'port to listen on (default MILEPOST_PORT or 3000)')
+  .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+  .action(serveCommand);
+
+command(program, 'migrate', 'apply pending database migrations').action(migrateCommand);
+
+const user = program.command('user').description('manage users');
+command(
+  user,
+  'add <email>',
+  'add a user; the password comes from standard input or MILEPOST_PASSWORD',
+)
+  .addOption(
+    new Option('--role <role>', "the user's role")
+      .choices(['admin', 'lead', 'csm'])
+      .makeOptionMandatory(),
+  )
+  .option('--name <name>', 'display name (default: the part of the email before @)')
+  .action(addUserCommand);
+
+const workflow = program.command('workflow').description('check and publish workflow definitions');
+command(workflow, 'validate <file>', 'check a definition file and list every problem').action(
+  validateCommand,
+);
+command(
+  workflow,
+  'publish <file>',
+  'publish a definition file as the next version, if it changed',
+).action(publishCommand);
+
+command(
+  program,
+  'apply <path>',
+  'load team files and publish every changed workflow file under a path',
+).action(applyCommand);
+
+const importer = program.command('import').description('import data from CSV files');
+command(importer, 'accounts <csv>', 'import accounts, updating existing ones by id')
+  .requiredOption('--mapping <file>', 'JSON mapping of the CSV columns to account fields')
+  .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
+  .action(importAccountsCommand);
+
+command(program, 'deploy <workflowKey>', 'start the latest published version on accounts')
+  .option('--all', 'every account')
+  .option('--account <id...>', 'these accounts')
+  .action(deployCommand);
+
+const report = program.command('report').description('reports');
+command(report, 'durations <workflowKey>', 'per-milestone durations against targets')
+  .option('--version <number>', 'workflow version (default: the latest)')
+  .action(durationsCommand);
+
+const demo = program.command('demo').description('demo data');
+command(demo, 'seed', 'seed the demo team, accounts, workflows and two months of history')
+  .option('--if-empty', 'do nothing when the database already has users')
+  .option('--seed <number>', 'random seed of the simulated team (default 7)')
+  .action(seedCommand);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const json = process.argv.includes('--json');
+  const known =
+    error instanceof CliError || error instanceof DefinitionError || error instanceof Error;
+  const message = known ? (error as Error).message : String(error);
+  if (json) {
+    const details = error instanceof CliError ? error.details : undefined;
+    process.stderr.write(
+      `${JSON.stringify({ error: message, ...(details ? { details } : {}) })}\n`,
+    );
+  } else {
+    process.stderr.write(`milepost: ${message}\n`);
+    if (
+      !(error instanceof CliError) &&
+      !(error instanceof DefinitionError) &&
+      error instanceof Error &&
+      error.name !== 'NotFoundError'
+    ) {
+      process.stderr.write(`${error.stack ?? ''}\n`);
+    }
+  }
+  process.exitCode = 1;
+}
