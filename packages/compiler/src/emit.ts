@@ -1,5 +1,5 @@
 import { evaluateCondition, type Milestone } from '@milepost/model';
-import { and, assign, not, setup, type StateNodeConfig } from 'xstate';
+import { and, assign, setup, type StateNodeConfig } from 'xstate';
 import type { InstanceContext, InstanceEvent, InstanceInput } from './events.ts';
 import type { WorkflowGraph } from './lower.ts';
 
@@ -39,7 +39,7 @@ const guard = (predicate: (args: GuardArgs) => boolean) => predicate as unknown 
 export function emitMachine(graph: WorkflowGraph) {
   const regions: Record<string, RegionConfig> = {};
   for (const id of graph.order) {
-    regions[id] = milestoneRegion(graph.milestones.get(id)!, graph.predecessors.get(id) ?? []);
+    regions[id] = milestoneRegion(graph, graph.milestones.get(id)!);
   }
 
   return machineSetup.createMachine({
@@ -63,13 +63,12 @@ export function emitMachine(graph: WorkflowGraph) {
   } as never);
 }
 
-function milestoneRegion(milestone: Milestone, predecessors: readonly string[]): RegionConfig {
+function milestoneRegion(graph: WorkflowGraph, milestone: Milestone): RegionConfig {
   const id = milestone.id as string;
+  const predecessors = graph.predecessors.get(id) ?? [];
   const isMine = guard(({ event }) => 'milestoneId' in event && event.milestoneId === id);
-  const required = milestone.checklist.filter((item) => item.required).map((item) => item.id);
   const itemIds = new Set(milestone.checklist.map((item) => item.id));
 
-  const unlocked = predecessorsFinished(predecessors);
   const condition = milestone.condition;
   const conditionFails: Guard = condition
     ? guard(({ context }) => !evaluateCondition(condition, context.account))
@@ -84,34 +83,55 @@ function milestoneRegion(milestone: Milestone, predecessors: readonly string[]):
     ({ event }) =>
       event.type === 'TOGGLE_ITEM' && event.milestoneId === id && itemIds.has(event.itemId),
   );
-  const requiredItemsTicked = guard(({ context }) =>
-    required.every((itemId) => context.items[id]?.[itemId] === true),
-  );
-  const skip = { guard: isMine, target: 'skipped' };
+  const requiredTicked = requiredItemsTicked(milestone);
+  const canComplete = guard((args) => isMineArgs(args, id) && requiredTicked(args.context));
+
+  // A milestone unlocks in the same step as the event that finishes its last predecessor.
+  // Milestones that a condition may skip finish without an event, so the successors of such
+  // milestones (and roots with a condition) also unlock through eventless transitions.
+  const unlockOn = (type: 'COMPLETE' | 'SKIP') => {
+    const unlocked = unlockedBy(graph, predecessors, type);
+    return [
+      { guard: and([unlocked, conditionFails]), target: 'skipped' },
+      { guard: unlocked, target: 'ready' },
+    ];
+  };
+  const finished = predecessorsFinished(predecessors);
+  const eventless =
+    (predecessors.length === 0 && condition !== undefined) ||
+    predecessors.some((p) => graph.milestones.get(p)?.condition !== undefined);
+  const startsReady = predecessors.length === 0 && condition === undefined;
 
   return {
-    initial: 'locked',
+    initial: startsReady ? 'ready' : 'locked',
     states: {
       locked: {
-        always: [
-          { guard: and([unlocked, conditionFails]), target: 'skipped' },
-          { guard: and([unlocked, not(conditionFails)]), target: 'ready' },
-        ],
-        on: { SKIP: skip },
+        ...(eventless
+          ? {
+              always: [
+                { guard: and([finished, conditionFails]), target: 'skipped' },
+                { guard: finished, target: 'ready' },
+              ],
+            }
+          : {}),
+        on: {
+          COMPLETE: unlockOn('COMPLETE'),
+          SKIP: [{ guard: isMine, target: 'skipped' }, ...unlockOn('SKIP')],
+        },
       },
       ready: {
         on: {
           START: { guard: isMine, target: 'active' },
           TOGGLE_ITEM: { guard: isKnownItem, target: 'active', actions: toggleItem },
-          COMPLETE: { guard: and([isMine, requiredItemsTicked]), target: 'done' },
-          SKIP: skip,
+          COMPLETE: { guard: canComplete, target: 'done' },
+          SKIP: { guard: isMine, target: 'skipped' },
         },
       },
       active: {
         on: {
           TOGGLE_ITEM: { guard: isKnownItem, actions: toggleItem },
-          COMPLETE: { guard: and([isMine, requiredItemsTicked]), target: 'done' },
-          SKIP: skip,
+          COMPLETE: { guard: canComplete, target: 'done' },
+          SKIP: { guard: isMine, target: 'skipped' },
         },
       },
       done: { type: 'final' },
@@ -120,23 +140,66 @@ function milestoneRegion(milestone: Milestone, predecessors: readonly string[]):
   } as unknown as RegionConfig;
 }
 
+function isMineArgs({ event }: GuardArgs, id: string): boolean {
+  return 'milestoneId' in event && event.milestoneId === id;
+}
+
+/** Whether every required checklist item of a milestone is ticked. */
+function requiredItemsTicked(milestone: Milestone) {
+  const required = milestone.checklist.filter((item) => item.required).map((item) => item.id);
+  return (context: InstanceContext) =>
+    required.every((itemId) => context.items[milestone.id]?.[itemId] === true);
+}
+
+type Regions = Record<string, string> | undefined;
+const regionsOf = (snapshot: { value: unknown }): Regions =>
+  (snapshot.value as { running?: Record<string, string> }).running;
+const isFinished = (state: string | undefined) => state === 'done' || state === 'skipped';
+
 /**
- * A guard that holds once every predecessor is done or skipped. It reads the snapshot's state
- * value directly, the way XState's own `stateIn` guard does through its `check` hook, because
- * composing `stateIn` guards costs several times more on every eventless step.
+ * A guard on a locked milestone that holds when the event finishes its last unfinished
+ * predecessor: a COMPLETE the predecessor accepts (ready or active, required items ticked) or
+ * a SKIP of a predecessor that is not finished, while every other predecessor is finished.
+ * It mirrors the predecessor's own guards, so both regions move in one step.
  */
+function unlockedBy(
+  graph: WorkflowGraph,
+  predecessors: readonly string[],
+  type: 'COMPLETE' | 'SKIP',
+): Guard {
+  const ticked = new Map(
+    predecessors.map((p) => [p, requiredItemsTicked(graph.milestones.get(p)!)] as const),
+  );
+  return snapshotGuard((snapshot, { context, event }) => {
+    if (event.type !== type) return false;
+    const regions = regionsOf(snapshot);
+    const finishing = event.milestoneId;
+    if (!regions || !ticked.has(finishing)) return false;
+
+    const state = regions[finishing];
+    const accepted =
+      type === 'COMPLETE'
+        ? (state === 'ready' || state === 'active') && ticked.get(finishing)!(context)
+        : !isFinished(state);
+    return accepted && predecessors.every((p) => p === finishing || isFinished(regions[p]));
+  });
+}
+
+/**
+ * Builds a guard that reads the snapshot, through the `check` hook XState's own `stateIn`
+ * guard uses; composing `stateIn` guards costs several times more on every step.
+ */
+function snapshotGuard(check: (snapshot: { value: unknown }, args: GuardArgs) => boolean): Guard {
+  const placeholder = () => false;
+  return Object.assign(placeholder, { check }) as unknown as Guard;
+}
+
+/** A guard that holds once every predecessor is done or skipped. */
 function predecessorsFinished(predecessors: readonly string[]): Guard {
-  const check = (snapshot: { value: unknown }) => {
-    const regions = (snapshot.value as { running?: Record<string, string> }).running;
-    if (!regions) return false;
-    for (const predecessor of predecessors) {
-      const state = regions[predecessor];
-      if (state !== 'done' && state !== 'skipped') return false;
-    }
-    return true;
-  };
-  const unlocked = () => false;
-  return Object.assign(unlocked, { check }) as unknown as Guard;
+  return snapshotGuard((snapshot) => {
+    const regions = regionsOf(snapshot);
+    return regions !== undefined && predecessors.every((p) => isFinished(regions[p]));
+  });
 }
 
 export type InstanceMachine = ReturnType<typeof emitMachine>;

@@ -11,7 +11,9 @@ import type { Database, TransitionsTable } from '@milepost/db';
 import type { Insertable } from 'kysely';
 import { accountFieldValues } from '@milepost/model';
 import { toAccount } from './accounts.ts';
-import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
+import { readyFields, type ReadyContext } from './assignment.ts';
+import { changedMilestones, planWrite } from './event-write.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Workflows } from './workflows.ts';
@@ -75,12 +77,15 @@ const CACHE_LIMIT = 50_000;
 /** Workflow instances: deployment and events, each written with its transitions in one transaction. */
 export class Instances {
   readonly #cache = new Map<string, LoadedInstance>();
+  readonly #batcher: WriteBatcher;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly workflows: Workflows,
-  ) {}
+  ) {
+    this.#batcher = new WriteBatcher(database);
+  }
 
   /**
    * Starts one instance of a version per account. Accounts that already run the workflow are
@@ -98,6 +103,7 @@ export class Instances {
 
     for (let offset = 0; offset < accountIds.length; offset += DEPLOY_CHUNK) {
       const chunk = [...new Set(accountIds.slice(offset, offset + DEPLOY_CHUNK))];
+      const created: LoadedInstance[] = [];
       await this.database.db.transaction().execute(async (trx) => {
         const accounts = await trx
           .selectFrom('accounts')
@@ -187,6 +193,16 @@ export class Instances {
             }
           }
           result.started.push(id);
+          created.push({
+            id,
+            versionId,
+            accountId,
+            anchorDate: options.anchorDate ?? null,
+            startedAt: now,
+            pausedAt: null,
+            revision: 1,
+            snapshot,
+          });
         }
 
         if (instances.length === 0) return;
@@ -218,6 +234,7 @@ export class Instances {
             .execute();
         }
       });
+      created.forEach((loaded) => this.#remember(loaded));
     }
     return result;
   }
@@ -265,119 +282,42 @@ export class Instances {
   async #write(loaded: LoadedInstance, options: ApplyEventOptions): Promise<ApplyEventResult> {
     const compiled = await this.workflows.compiled(loaded.versionId);
     const next = compiled.apply(loaded.snapshot, options.event);
-    const now = this.clock.now();
-    const statusBefore = compiled.status(loaded.snapshot);
-    const status = compiled.status(next);
-    const before = compiled.states(loaded.snapshot);
-    const after = compiled.states(next);
-    const changed = Object.keys(after).filter((id) => after[id] !== before[id]);
-    const context = changed.some((id) => after[id] === 'ready')
-      ? await this.#readyContext(loaded)
-      : undefined;
-
-    const simulated: 0 | 1 = options.simulated ? 1 : 0;
-    const base = { instance_id: loaded.id, at: now, user_id: options.userId, simulated };
-    const event = options.event;
-    const itemDetail =
-      event.type === 'TOGGLE_ITEM'
-        ? JSON.stringify({ item: event.itemId, done: event.done })
-        : null;
-    const transitions: TransitionRow[] = changed.map((id) => ({
-      ...base,
-      milestone_id: id,
-      from_state: before[id] ?? null,
-      to_state: after[id]!,
-      detail: event.type === 'TOGGLE_ITEM' && event.milestoneId === id ? itemDetail : null,
-    }));
-    if (event.type === 'TOGGLE_ITEM' && !changed.includes(event.milestoneId)) {
-      const state = after[event.milestoneId]!;
-      transitions.push({
-        ...base,
-        milestone_id: event.milestoneId,
-        from_state: state,
-        to_state: state,
-        detail: itemDetail,
-      });
-    }
-    if (status !== statusBefore) {
-      transitions.push({
-        ...base,
-        milestone_id: null,
-        from_state: statusBefore,
-        to_state: status,
-        detail: null,
-      });
-    }
-
-    const revision = loaded.revision + 1;
-    const pausedAt = status === 'paused' ? now : null;
-    const pausedMs =
-      statusBefore === 'paused' && status === 'running' ? now - (loaded.pausedAt ?? now) : 0;
-
-    await this.database.db.transaction().execute(async (trx) => {
-      const update = await trx
-        .updateTable('instances')
-        .set({
-          snapshot_json: JSON.stringify(compiled.persist(next)),
-          revision,
-          status,
-          paused_at: pausedAt,
-          ...(status === 'completed' || status === 'cancelled' ? { ended_at: now } : {}),
-        })
-        .where('id', '=', loaded.id)
-        .where('revision', '=', loaded.revision)
-        .executeTakeFirst();
-      if (Number(update.numUpdatedRows) !== 1) throw new StaleRevisionError();
-
-      if (options.idempotencyKey) {
-        await trx
-          .insertInto('idempotency_keys')
-          .values({ key: options.idempotencyKey, instance_id: loaded.id, created_at: now })
-          .execute();
-      }
-      if (transitions.length > 0) await trx.insertInto('transitions').values(transitions).execute();
-
-      for (const id of changed) {
-        const state = after[id]!;
-        const set =
-          state === 'ready'
-            ? { state, ready_at: now, ...readyFields(compiled, id, now, context!) }
-            : state === 'active'
-              ? { state, started_at: now }
-              : state === 'done' || state === 'skipped'
-                ? { state, done_at: now }
-                : { state };
-        await trx
-          .updateTable('instance_milestones')
-          .set(set)
-          .where('instance_id', '=', loaded.id)
-          .where('milestone_id', '=', id)
-          .execute();
-      }
-
-      if (pausedMs > 0) {
-        // The clock stops while paused: open milestones do not count the pause, and due dates
-        // that run from readiness move back by it.
-        for (const [id, state] of Object.entries(after)) {
-          if (state !== 'ready' && state !== 'active') continue;
-          await trx
-            .updateTable('instance_milestones')
-            .set((eb) => ({
-              paused_ms: eb('paused_ms', '+', pausedMs),
-              ...(state === 'active'
-                ? { active_paused_ms: eb('active_paused_ms', '+', pausedMs) }
-                : {}),
-              ...(dueMovesWithPause(compiled, id) ? { due_at: eb('due_at', '+', pausedMs) } : {}),
-            }))
-            .where('instance_id', '=', loaded.id)
-            .where('milestone_id', '=', id)
-            .execute();
-        }
-      }
+    const becameReady = changedMilestones(
+      compiled.states(loaded.snapshot),
+      compiled.states(next),
+    ).some((id) => compiled.states(next)[id] === 'ready');
+    const write = planWrite({
+      compiled,
+      instanceId: loaded.id,
+      baseRevision: loaded.revision,
+      pausedAt: loaded.pausedAt,
+      before: loaded.snapshot,
+      next,
+      event: options.event,
+      now: this.clock.now(),
+      userId: options.userId,
+      simulated: options.simulated ?? false,
+      idempotencyKey: options.idempotencyKey,
+      readyContext: becameReady ? await this.#readyContext(loaded, compiled) : undefined,
     });
 
-    this.#remember({ ...loaded, revision, snapshot: next, pausedAt });
-    return { instanceId: loaded.id, revision, status, states: after, applied: true };
+    const outcome = await this.#batcher.submit(write);
+    if (outcome === 'stale') throw new StaleRevisionError();
+    if (outcome === 'duplicate_key') return { ...(await this.#current(loaded.id)), applied: false };
+
+    this.#remember({
+      ...loaded,
+      revision: write.revision,
+      snapshot: next,
+      pausedAt: write.pausedAt,
+    });
+    return {
+      instanceId: loaded.id,
+      revision: write.revision,
+      status: write.status,
+      states: compiled.states(next),
+      applied: true,
+    };
   }
 
   async #load(instanceId: string): Promise<LoadedInstance> {
@@ -441,17 +381,18 @@ export class Instances {
     return row !== undefined;
   }
 
-  async #readyContext(loaded: LoadedInstance): Promise<ReadyContext> {
+  async #readyContext(loaded: LoadedInstance, compiled: CompiledWorkflow): Promise<ReadyContext> {
     const row = await this.database.db
       .selectFrom('accounts')
       .selectAll()
       .where('id', '=', loaded.accountId)
       .executeTakeFirstOrThrow();
+    const byEmail = compiled.definition.milestones.some((m) => m.assignee.kind !== 'account_owner');
     return {
       startAt: loaded.startedAt,
       anchorDate: loaded.anchorDate,
       account: accountFieldValues(toAccount(row)),
-      userIdsByEmail: await this.#userIdsByEmail(),
+      userIdsByEmail: byEmail ? await this.#userIdsByEmail() : new Map(),
     };
   }
 

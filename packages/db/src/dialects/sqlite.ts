@@ -31,7 +31,33 @@ export function openDialect(url: string): OpenedDialect {
     throw error;
   }
 
-  return { dialect: new SqliteDialect({ database: sqlite }), sqlite };
+  return { dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), sqlite };
+}
+
+/** How many prepared statements to keep per connection. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Wraps the connection so that Kysely reuses one prepared statement per SQL text. Kysely's
+ * SQLite driver prepares every query anew, and preparing costs more than running a small
+ * statement. Queries on one connection run one at a time, so a statement is never in use twice.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database) {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) {
+          statements.delete(statements.keys().next().value!);
+        }
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** Creates a new folder under `location` and returns a database file path inside it. */

@@ -1,0 +1,209 @@
+import type {
+  CompiledWorkflow,
+  InstanceSnapshot,
+  InstanceStatus,
+  MilestoneState,
+} from '@milepost/compiler';
+import type { Tables, TransitionsTable } from '@milepost/db';
+import type { Insertable, Transaction, Updateable } from 'kysely';
+import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
+import type { InstanceEvent } from '@milepost/compiler';
+
+type TransitionRow = Insertable<TransitionsTable>;
+type MilestoneUpdate = Updateable<Tables['instance_milestones']>;
+
+/** Everything one accepted event writes, computed before the transaction starts. */
+export interface EventWrite {
+  instanceId: string;
+  /** The revision the event was applied to; the write fails if another write changed it. */
+  baseRevision: number;
+  revision: number;
+  snapshotJson: string;
+  status: InstanceStatus;
+  pausedAt: number | null;
+  endedAt: number | null;
+  idempotencyKey: string | undefined;
+  transitions: TransitionRow[];
+  milestones: { id: string; set: MilestoneUpdate }[];
+  /** Paused time to add to open milestones when the instance resumes. */
+  resumed: { pausedMs: number; open: { id: string; active: boolean; moveDue: boolean }[] } | null;
+}
+
+/** The outcome of one write inside a batch. */
+export type WriteOutcome = 'written' | 'stale' | 'duplicate_key';
+
+export interface PlanInput {
+  compiled: CompiledWorkflow;
+  instanceId: string;
+  baseRevision: number;
+  pausedAt: number | null;
+  before: InstanceSnapshot;
+  next: InstanceSnapshot;
+  event: InstanceEvent;
+  now: number;
+  userId: string | null;
+  simulated: boolean;
+  idempotencyKey: string | undefined;
+  /** Needed when a milestone becomes ready, to resolve its assignee and due date. */
+  readyContext: ReadyContext | undefined;
+}
+
+/** Lists the milestones whose state differs between two snapshots. */
+export function changedMilestones(
+  before: Record<string, MilestoneState>,
+  after: Record<string, MilestoneState>,
+): string[] {
+  return Object.keys(after).filter((id) => after[id] !== before[id]);
+}
+
+/**
+ * Plans the rows an accepted event writes: the new snapshot, one transition per changed
+ * milestone (and per ticked item, and per instance status change) and the milestone rows.
+ */
+export function planWrite(input: PlanInput): EventWrite {
+  const { compiled, event, now } = input;
+  const statusBefore = compiled.status(input.before);
+  const status = compiled.status(input.next);
+  const before = compiled.states(input.before);
+  const after = compiled.states(input.next);
+  const changed = changedMilestones(before, after);
+
+  const base = {
+    instance_id: input.instanceId,
+    at: now,
+    user_id: input.userId,
+    simulated: (input.simulated ? 1 : 0) as 0 | 1,
+  };
+  const itemDetail =
+    event.type === 'TOGGLE_ITEM' ? JSON.stringify({ item: event.itemId, done: event.done }) : null;
+  const transitions: TransitionRow[] = changed.map((id) => ({
+    ...base,
+    milestone_id: id,
+    from_state: before[id] ?? null,
+    to_state: after[id]!,
+    detail: event.type === 'TOGGLE_ITEM' && event.milestoneId === id ? itemDetail : null,
+  }));
+  if (event.type === 'TOGGLE_ITEM' && !changed.includes(event.milestoneId)) {
+    const state = after[event.milestoneId]!;
+    transitions.push({
+      ...base,
+      milestone_id: event.milestoneId,
+      from_state: state,
+      to_state: state,
+      detail: itemDetail,
+    });
+  }
+  if (status !== statusBefore) {
+    transitions.push({
+      ...base,
+      milestone_id: null,
+      from_state: statusBefore,
+      to_state: status,
+      detail: null,
+    });
+  }
+
+  const milestones = changed.map((id) => {
+    const state = after[id]!;
+    const set: MilestoneUpdate =
+      state === 'ready'
+        ? { state, ready_at: now, ...readyFields(compiled, id, now, input.readyContext!) }
+        : state === 'active'
+          ? { state, started_at: now }
+          : state === 'done' || state === 'skipped'
+            ? { state, done_at: now }
+            : { state };
+    return { id, set };
+  });
+
+  const pausedMs =
+    statusBefore === 'paused' && status === 'running' ? now - (input.pausedAt ?? now) : 0;
+  const open = Object.entries(after)
+    .filter(([, state]) => state === 'ready' || state === 'active')
+    .map(([id, state]) => ({
+      id,
+      active: state === 'active',
+      moveDue: dueMovesWithPause(compiled, id),
+    }));
+
+  return {
+    instanceId: input.instanceId,
+    baseRevision: input.baseRevision,
+    revision: input.baseRevision + 1,
+    snapshotJson: JSON.stringify(compiled.persist(input.next)),
+    status,
+    pausedAt: status === 'paused' ? now : null,
+    endedAt: status === 'completed' || status === 'cancelled' ? now : null,
+    idempotencyKey: input.idempotencyKey,
+    transitions,
+    milestones,
+    resumed: pausedMs > 0 ? { pausedMs, open } : null,
+  };
+}
+
+/**
+ * Runs one planned write inside a transaction. The guarded update comes first, so a stale
+ * write has changed nothing when it reports `stale`.
+ */
+export async function runWrite(trx: Transaction<Tables>, write: EventWrite): Promise<WriteOutcome> {
+  if (write.idempotencyKey) {
+    const used = await trx
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('key', '=', write.idempotencyKey)
+      .executeTakeFirst();
+    if (used) return 'duplicate_key';
+  }
+
+  const update = await trx
+    .updateTable('instances')
+    .set({
+      snapshot_json: write.snapshotJson,
+      revision: write.revision,
+      status: write.status,
+      paused_at: write.pausedAt,
+      ...(write.endedAt !== null ? { ended_at: write.endedAt } : {}),
+    })
+    .where('id', '=', write.instanceId)
+    .where('revision', '=', write.baseRevision)
+    .executeTakeFirst();
+  if (Number(update.numUpdatedRows) !== 1) return 'stale';
+
+  const at = write.transitions[0]?.at ?? 0;
+  if (write.idempotencyKey) {
+    await trx
+      .insertInto('idempotency_keys')
+      .values({ key: write.idempotencyKey, instance_id: write.instanceId, created_at: at })
+      .execute();
+  }
+  if (write.transitions.length > 0) {
+    await trx.insertInto('transitions').values(write.transitions).execute();
+  }
+  for (const { id, set } of write.milestones) {
+    await trx
+      .updateTable('instance_milestones')
+      .set(set)
+      .where('instance_id', '=', write.instanceId)
+      .where('milestone_id', '=', id)
+      .execute();
+  }
+
+  if (write.resumed) {
+    // The clock stops while paused: open milestones do not count the pause, and due dates that
+    // run from readiness move back by it.
+    const { pausedMs } = write.resumed;
+    for (const { id, active, moveDue } of write.resumed.open) {
+      await trx
+        .updateTable('instance_milestones')
+        .set((eb) => ({
+          paused_ms: eb('paused_ms', '+', pausedMs),
+          ...(active ? { active_paused_ms: eb('active_paused_ms', '+', pausedMs) } : {}),
+          ...(moveDue ? { due_at: eb('due_at', '+', pausedMs) } : {}),
+        }))
+        .where('instance_id', '=', write.instanceId)
+        .where('milestone_id', '=', id)
+        .execute();
+    }
+  }
+  return 'written';
+}

@@ -1,0 +1,15 @@
+import { runEngineBench } from './engine-throughput.ts';
+
+/**
+ * Runs every benchmark and prints each figure as one JSON line: `{ name, value, unit }`.
+ * `pnpm bench engine` runs only the benchmarks whose name starts with the given word.
+ */
+const benches: Record<string, () => Promise<unknown>> = {
+  engine: () => runEngineBench(Number(process.env.MILEPOST_BENCH_INSTANCES ?? 10_000)),
+};
+
+const only = process.argv[2];
+for (const [name, run] of Object.entries(benches)) {
+  if (only && !name.startsWith(only)) continue;
+  await run();
+}
