@@ -1,7 +1,6 @@
 import type { AccountFieldValues, Condition, WorkflowDefinition } from '@milepost/model';
 import {
-  initialTransition,
-  transition,
+  createActor,
   type AnyActorScope,
   type AnyMachineSnapshot,
   type SnapshotFrom,
@@ -27,8 +26,26 @@ export class EventRejectedError extends Error {
   }
 }
 
-/** Restoring a snapshot needs an actor scope only for child actors, which instances never have. */
-const NO_ACTOR_SCOPE = {} as AnyActorScope;
+/**
+ * Builds one actor scope for a machine's pure transitions. XState's `transition` helper builds
+ * a new actor (and so a new initial snapshot) on every call, which costs milliseconds on large
+ * workflows. Instance machines only assign context and never spawn, send or emit, so one scope
+ * with no-op effects serves every call.
+ */
+function inertScope(machine: InstanceMachine): AnyActorScope {
+  const self = createActor(machine, { input: { account: {} } });
+  return {
+    self,
+    id: '',
+    sessionId: '',
+    system: self.system,
+    logger: () => {},
+    defer: () => {},
+    emit: () => {},
+    stopChild: () => {},
+    actionExecutor: () => {},
+  } as unknown as AnyActorScope;
+}
 
 /**
  * A definition compiled to its XState machine, with the pure operations the engine and the
@@ -41,6 +58,7 @@ export class CompiledWorkflow {
   /** Account fields that conditions read; only these are kept in an instance's context. */
   readonly conditionFields: readonly string[];
   #sharedInitial: InstanceSnapshot | undefined;
+  #scope: AnyActorScope | undefined;
 
   constructor(definition: WorkflowDefinition) {
     this.definition = definition;
@@ -55,16 +73,16 @@ export class CompiledWorkflow {
   start(account: AccountFieldValues = {}): InstanceSnapshot {
     if (this.conditionFields.length === 0) {
       // Without conditions every instance starts alike, so one initial snapshot serves all.
-      this.#sharedInitial ??= initialTransition(this.machine, { account: {} })[0];
+      this.#sharedInitial ??= this.machine.getInitialSnapshot(this.#actorScope(), { account: {} });
       return this.#sharedInitial;
     }
     const fields = Object.fromEntries(this.conditionFields.map((f) => [f, account[f] ?? null]));
-    return initialTransition(this.machine, { account: fields })[0];
+    return this.machine.getInitialSnapshot(this.#actorScope(), { account: fields });
   }
 
   /** Applies an event, or throws `EventRejectedError` explaining why it does not fit. */
   apply(snapshot: InstanceSnapshot, event: InstanceEvent): InstanceSnapshot {
-    const [next] = transition(this.machine, snapshot, event);
+    const next = this.machine.transition(snapshot, event, this.#actorScope());
     if (next === snapshot || !changed(snapshot, next)) {
       throw new EventRejectedError(event, this.explain(snapshot, event));
     }
@@ -103,7 +121,11 @@ export class CompiledWorkflow {
 
   /** Rebuilds a snapshot from its stored form. */
   restore(persisted: unknown): InstanceSnapshot {
-    return this.machine.restoreSnapshot(persisted as never, NO_ACTOR_SCOPE) as InstanceSnapshot;
+    return this.machine.restoreSnapshot(persisted as never, this.#actorScope()) as InstanceSnapshot;
+  }
+
+  #actorScope(): AnyActorScope {
+    return (this.#scope ??= inertScope(this.machine));
   }
 }
 

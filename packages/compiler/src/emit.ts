@@ -29,6 +29,9 @@ type RegionConfig = StateNodeConfig<
 /** Types a predicate over the instance's context and event as an XState guard. */
 const guard = (predicate: (args: GuardArgs) => boolean) => predicate as unknown as Guard;
 
+/** The history state `RESUME` returns to. `$` keeps it apart from every valid milestone id. */
+const RESUME_STATE = '$resume';
+
 /**
  * Emits the XState machine of a lowered workflow. The root has four states: `running`, a
  * parallel state with one region per milestone; `paused`, which remembers every region through
@@ -52,11 +55,11 @@ export function emitMachine(graph: WorkflowGraph) {
     states: {
       running: {
         type: 'parallel',
-        states: { ...regions, resume: { type: 'history', history: 'deep' } },
+        states: { ...regions, [RESUME_STATE]: { type: 'history', history: 'deep' } },
         onDone: 'completed',
         on: { PAUSE: 'paused', CANCEL: 'cancelled' },
       },
-      paused: { on: { RESUME: 'running.resume', CANCEL: 'cancelled' } },
+      paused: { on: { RESUME: `running.${RESUME_STATE}`, CANCEL: 'cancelled' } },
       completed: { type: 'final' },
       cancelled: { type: 'final' },
     },

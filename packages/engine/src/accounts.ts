@@ -1,4 +1,7 @@
-import type { Database } from '@milepost/db';
+import type { AccountEventsTable, Database } from '@milepost/db';
+import type { Insertable } from 'kysely';
+import { moveDueDates } from './due-moves.ts';
+import type { Workflows } from './workflows.ts';
 import { accountFieldValues, type Account, type AccountFieldValues } from '@milepost/model';
 import type { Clock } from './clock.ts';
 import { NotFoundError } from './errors.ts';
@@ -29,6 +32,8 @@ export function toAccount(row: AccountRow): Account {
 export interface UpsertCounts {
   created: number;
   updated: number;
+  /** Open milestones whose due date moved because an account date changed. */
+  dueDatesMoved: number;
 }
 
 /** Customer accounts. */
@@ -36,24 +41,32 @@ export class Accounts {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly workflows: Workflows,
   ) {}
 
-  /** Inserts new accounts and updates existing ones by id, all in one transaction. */
+  /**
+   * Inserts new accounts and updates existing ones by id, all in one transaction. Creations and
+   * stage changes are recorded as account events for the rules' event triggers, and open due
+   * dates that hang on a changed account date move with it.
+   */
   async upsert(accounts: readonly Account[]): Promise<UpsertCounts> {
     const now = this.clock.now();
     return this.database.db.transaction().execute(async (trx) => {
-      const counts = { created: 0, updated: 0 };
+      const counts = { created: 0, updated: 0, dueDatesMoved: 0 };
       const ids = accounts.map((account) => account.id as string);
-      const existing = new Set<string>();
+      const existing = new Map<string, { stage: string | null; dates: Record<string, string> }>();
       for (let offset = 0; offset < ids.length; offset += 500) {
         const rows = await trx
           .selectFrom('accounts')
-          .select('id')
+          .select(['id', 'stage', 'dates_json'])
           .where('id', 'in', ids.slice(offset, offset + 500))
           .execute();
-        rows.forEach((row) => existing.add(row.id));
+        for (const row of rows) {
+          existing.set(row.id, { stage: row.stage, dates: parseObject(row.dates_json) });
+        }
       }
 
+      const events: Insertable<AccountEventsTable>[] = [];
       for (const account of accounts) {
         const values = {
           name: account.name,
@@ -64,16 +77,42 @@ export class Accounts {
           fields_json: JSON.stringify(account.fields),
           updated_at: now,
         };
-        if (existing.has(account.id)) {
-          await trx.updateTable('accounts').set(values).where('id', '=', account.id).execute();
-          counts.updated++;
-        } else {
+        const before = existing.get(account.id);
+        if (!before) {
           await trx
             .insertInto('accounts')
             .values({ id: account.id, ...values, created_at: now })
             .execute();
+          events.push({ account_id: account.id, kind: 'created', value: null, at: now });
+          if (account.stage)
+            events.push({ account_id: account.id, kind: 'stage', value: account.stage, at: now });
           counts.created++;
+          continue;
         }
+
+        await trx.updateTable('accounts').set(values).where('id', '=', account.id).execute();
+        counts.updated++;
+        if (account.stage && account.stage !== before.stage) {
+          events.push({ account_id: account.id, kind: 'stage', value: account.stage, at: now });
+        }
+        const fields = new Set([...Object.keys(before.dates), ...Object.keys(account.dates)]);
+        const changed = new Set([...fields].filter((f) => before.dates[f] !== account.dates[f]));
+        if (changed.size > 0) {
+          counts.dueDatesMoved += await moveDueDates(
+            trx,
+            this.workflows,
+            account.id,
+            changed,
+            account.dates,
+            now,
+          );
+        }
+      }
+      for (let offset = 0; offset < events.length; offset += 500) {
+        await trx
+          .insertInto('account_events')
+          .values(events.slice(offset, offset + 500))
+          .execute();
       }
       return counts;
     });

@@ -1,6 +1,7 @@
 import type { Database } from '@milepost/db';
 import { Accounts } from './accounts.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { Drafts } from './drafts.ts';
 import { Instances } from './instances.ts';
 import { Queries } from './queries.ts';
 import { durationReport, type DurationReport } from './reports.ts';
@@ -21,15 +22,17 @@ export class Engine {
   readonly workflows: Workflows;
   readonly instances: Instances;
   readonly queries: Queries;
+  readonly drafts: Drafts;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
     this.clock = options.clock ?? systemClock;
     this.users = new Users(this.database, this.clock);
-    this.accounts = new Accounts(this.database, this.clock);
     this.workflows = new Workflows(this.database, this.clock);
+    this.accounts = new Accounts(this.database, this.clock, this.workflows);
     this.instances = new Instances(this.database, this.clock, this.workflows);
     this.queries = new Queries(this.database, this.workflows, () => this.clock.now());
+    this.drafts = new Drafts(this.database, this.clock, this.workflows);
   }
 
   /** Per-milestone durations of a workflow's version (the latest when none is given). */

@@ -8,6 +8,7 @@ import type { Tables, TransitionsTable } from '@milepost/db';
 import type { Insertable, Transaction, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
+import { dueJob, enqueueJobs } from './jobs.ts';
 
 type TransitionRow = Insertable<TransitionsTable>;
 type MilestoneUpdate = Updateable<Tables['instance_milestones']>;
@@ -44,6 +45,7 @@ export interface PlanInput {
   userId: string | null;
   simulated: boolean;
   idempotencyKey: string | undefined;
+  reason?: string | undefined;
   /** Needed when a milestone becomes ready, to resolve its assignee and due date. */
   readyContext: ReadyContext | undefined;
 }
@@ -99,7 +101,7 @@ export function planWrite(input: PlanInput): EventWrite {
       milestone_id: null,
       from_state: statusBefore,
       to_state: status,
-      detail: null,
+      detail: input.reason ? JSON.stringify({ reason: input.reason }) : null,
     });
   }
 
@@ -179,6 +181,10 @@ export async function runWrite(trx: Transaction<Tables>, write: EventWrite): Pro
   if (write.transitions.length > 0) {
     await trx.insertInto('transitions').values(write.transitions).execute();
   }
+  const timers = write.milestones.flatMap(({ id, set }) =>
+    typeof set.due_at === 'number' ? [dueJob(write.instanceId, id, set.due_at)] : [],
+  );
+  if (timers.length > 0) await enqueueJobs(trx, timers);
   for (const { id, set } of write.milestones) {
     await trx
       .updateTable('instance_milestones')
@@ -204,6 +210,17 @@ export async function runWrite(trx: Transaction<Tables>, write: EventWrite): Pro
         .where('milestone_id', '=', id)
         .execute();
     }
+    const moved = await trx
+      .selectFrom('instance_milestones')
+      .select(['milestone_id', 'due_at'])
+      .where('instance_id', '=', write.instanceId)
+      .where('state', 'in', ['ready', 'active'])
+      .where('due_at', 'is not', null)
+      .execute();
+    await enqueueJobs(
+      trx,
+      moved.map((row) => dueJob(write.instanceId, row.milestone_id, row.due_at!)),
+    );
   }
   return 'written';
 }

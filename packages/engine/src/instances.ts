@@ -14,6 +14,7 @@ import { toAccount } from './accounts.ts';
 import { readyFields, type ReadyContext } from './assignment.ts';
 import { changedMilestones, planWrite } from './event-write.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import { dueJob, enqueueJobs } from './jobs.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Workflows } from './workflows.ts';
@@ -29,6 +30,8 @@ export interface ApplyEventOptions {
   expectedRevision?: number;
   /** Marks the transitions as work of the simulated team. */
   simulated?: boolean;
+  /** Why the change was made, recorded on the instance's status transition (a rule's exit). */
+  reason?: string;
 }
 
 export interface ApplyEventResult {
@@ -42,11 +45,18 @@ export interface ApplyEventResult {
 
 export interface DeployOptions {
   userId: string | null;
-  /** Date of the rule occurrence that starts the instances. */
-  anchorDate?: string;
-  /** Key of that occurrence; an occurrence starts at most one instance per account. */
-  occurrenceKey?: (accountId: string) => string;
+  /** The deployment rule that starts the instances. */
+  ruleId?: string;
   simulated?: boolean;
+}
+
+/** An account to start an instance on, with the rule occurrence that starts it, if any. */
+export interface DeployTarget {
+  accountId: string;
+  /** Date of the rule occurrence; due dates can count from it. */
+  anchorDate?: string;
+  /** Key of the occurrence: an occurrence starts at most one instance, however often it runs. */
+  occurrenceKey?: string;
 }
 
 export interface DeployResult {
@@ -93,16 +103,22 @@ export class Instances {
    */
   async deploy(
     versionId: number,
-    accountIds: readonly string[],
+    accounts: readonly (string | DeployTarget)[],
     options: DeployOptions,
   ): Promise<DeployResult> {
+    const targets = new Map<string, DeployTarget>();
+    for (const entry of accounts) {
+      const target = typeof entry === 'string' ? { accountId: entry } : entry;
+      targets.set(target.accountId, target);
+    }
+    const accountIds = [...targets.keys()];
     const version = await this.workflows.byId(versionId);
     const compiled = await this.workflows.compiled(versionId);
     const userIdsByEmail = await this.#userIdsByEmail();
     const result: DeployResult = { started: [], skipped: [] };
 
     for (let offset = 0; offset < accountIds.length; offset += DEPLOY_CHUNK) {
-      const chunk = [...new Set(accountIds.slice(offset, offset + DEPLOY_CHUNK))];
+      const chunk = accountIds.slice(offset, offset + DEPLOY_CHUNK);
       const created: LoadedInstance[] = [];
       await this.database.db.transaction().execute(async (trx) => {
         const accounts = await trx
@@ -119,6 +135,16 @@ export class Instances {
           .where('account_id', 'in', chunk)
           .execute();
         const busy = new Set(running.map((row) => row.account_id));
+        const keys = chunk.flatMap((id) => targets.get(id)?.occurrenceKey ?? []);
+        const used =
+          keys.length === 0
+            ? []
+            : await trx
+                .selectFrom('instances')
+                .select('occurrence_key')
+                .where('occurrence_key', 'in', keys)
+                .execute();
+        const usedKeys = new Set(used.map((row) => row.occurrence_key));
 
         const now = this.clock.now();
         const instances = [];
@@ -130,7 +156,16 @@ export class Instances {
             result.skipped.push({ accountId, reason: `account "${accountId}" does not exist` });
             continue;
           }
-          if (busy.has(accountId) && !options.occurrenceKey) {
+          const target = targets.get(accountId)!;
+          const anchorDate = target.anchorDate ?? null;
+          if (target.occurrenceKey && usedKeys.has(target.occurrenceKey)) {
+            result.skipped.push({
+              accountId,
+              reason: `occurrence ${target.occurrenceKey} already started`,
+            });
+            continue;
+          }
+          if (busy.has(accountId) && !target.occurrenceKey) {
             result.skipped.push({
               accountId,
               reason: `a "${version.key}" instance is already running`,
@@ -143,7 +178,7 @@ export class Instances {
           const id = randomUUID();
           const context: ReadyContext = {
             startAt: now,
-            anchorDate: options.anchorDate ?? null,
+            anchorDate,
             account: fields,
             userIdsByEmail,
           };
@@ -155,8 +190,9 @@ export class Instances {
             status: compiled.status(snapshot),
             snapshot_json: JSON.stringify(compiled.persist(snapshot)),
             revision: 1,
-            anchor_date: options.anchorDate ?? null,
-            occurrence_key: options.occurrenceKey?.(accountId) ?? null,
+            anchor_date: anchorDate,
+            occurrence_key: target.occurrenceKey ?? null,
+            rule_id: options.ruleId ?? null,
             started_at: now,
             started_by: options.userId,
             ended_at: null,
@@ -197,7 +233,7 @@ export class Instances {
             id,
             versionId,
             accountId,
-            anchorDate: options.anchorDate ?? null,
+            anchorDate,
             startedAt: now,
             pausedAt: null,
             revision: 1,
@@ -206,20 +242,6 @@ export class Instances {
         }
 
         if (instances.length === 0) return;
-        if (options.occurrenceKey) {
-          const keys = instances.map((row) => row.occurrence_key!);
-          const used = await trx
-            .selectFrom('instances')
-            .select('occurrence_key')
-            .where('occurrence_key', 'in', keys)
-            .execute();
-          const usedKeys = new Set(used.map((row) => row.occurrence_key));
-          if (usedKeys.size > 0) {
-            throw new InvalidRequestError(
-              `Occurrences already started: ${[...usedKeys].join(', ')}.`,
-            );
-          }
-        }
         await trx.insertInto('instances').values(instances).execute();
         for (let i = 0; i < milestones.length; i += 500) {
           await trx
@@ -227,6 +249,10 @@ export class Instances {
             .values(milestones.slice(i, i + 500))
             .execute();
         }
+        const timers = milestones.flatMap((m) =>
+          m.due_at == null ? [] : [dueJob(m.instance_id, m.milestone_id, m.due_at)],
+        );
+        await enqueueJobs(trx, timers);
         for (let i = 0; i < transitions.length; i += 500) {
           await trx
             .insertInto('transitions')
@@ -298,6 +324,7 @@ export class Instances {
       userId: options.userId,
       simulated: options.simulated ?? false,
       idempotencyKey: options.idempotencyKey,
+      reason: options.reason,
       readyContext: becameReady ? await this.#readyContext(loaded, compiled) : undefined,
     });
 

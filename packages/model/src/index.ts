@@ -58,3 +58,17 @@ export {
 } from './mapping.ts';
 export type { AccountMappingInput } from './mapping.ts';
 export { parseTeamFile, TeamFile, TeamMember } from './team.ts';
+
+// Differences between definitions
+export { diffDefinitions, isEmptyDiff } from './diff.ts';
+export type {
+  DefinitionDiff,
+  MilestoneChange,
+  MilestoneField,
+  MilestoneRef,
+  WorkflowField,
+} from './diff.ts';
+
+// Deployment rules
+export { DateTrigger, DeploymentRule, occurrencesBetween, Trigger } from './rules.ts';
+export type { Occurrence } from './rules.ts';

@@ -45,7 +45,13 @@ export class DefinitionError extends Error {
  */
 export function validateDefinition(input: unknown): ValidationResult {
   const parsed = WorkflowDefinition.safeParse(input);
-  if (!parsed.success) return { ok: false, problems: shapeProblems(input, parsed.error) };
+  if (!parsed.success) {
+    // Graph checks still run on whatever ids and edges the input has, so one bad field does
+    // not hide a cycle or a dangling dependency.
+    const loose = looseGraph(input);
+    const graph = loose ? graphProblems(loose).filter((p) => p.code !== 'empty_workflow') : [];
+    return { ok: false, problems: [...shapeProblems(input, parsed.error), ...graph] };
+  }
 
   const definition = parsed.data;
   const problems = graphProblems(definition);
@@ -61,7 +67,28 @@ export function parseDefinition(input: unknown, source?: string): WorkflowDefini
   return result.definition;
 }
 
-function graphProblems(definition: WorkflowDefinition): Problem[] {
+/** The parts of a definition that graph checks read. */
+type GraphInput = Pick<WorkflowDefinition, 'key' | 'dependencies'> & {
+  milestones: { id: string; name: string; checklist: { id: string }[] }[];
+};
+
+/** Reads milestone ids, names and edges from input that failed the schema, when present. */
+function looseGraph(input: unknown): GraphInput | undefined {
+  const raw = input as { key?: unknown; milestones?: unknown; dependencies?: unknown } | null;
+  if (!raw || !Array.isArray(raw.milestones)) return undefined;
+  const milestones = raw.milestones.flatMap((m: { id?: unknown; name?: unknown } | null) =>
+    typeof m?.id === 'string'
+      ? [{ id: m.id, name: typeof m.name === 'string' ? m.name : m.id, checklist: [] }]
+      : [],
+  );
+  const dependencies = (Array.isArray(raw.dependencies) ? raw.dependencies : []).flatMap(
+    (d: { from?: unknown; to?: unknown } | null) =>
+      typeof d?.from === 'string' && typeof d.to === 'string' ? [{ from: d.from, to: d.to }] : [],
+  );
+  return { key: typeof raw.key === 'string' ? raw.key : '', milestones, dependencies };
+}
+
+function graphProblems(definition: GraphInput): Problem[] {
   const problems: Problem[] = [];
   const { milestones, dependencies } = definition;
 

@@ -1,0 +1,31 @@
+import type { Tables } from '@milepost/db';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+
+type JobRow = Insertable<Tables['jobs']>;
+
+/** Job kinds the scheduler runs. */
+export type JobKind = 'rules' | 'due';
+
+/** A due timer: when it runs, the milestone is marked overdue if it is still open and late. */
+export function dueJob(instanceId: string, milestoneId: string, dueAt: number): JobRow {
+  return {
+    kind: 'due',
+    key: `due:${instanceId}:${milestoneId}:${dueAt}`,
+    run_at: dueAt,
+    payload_json: JSON.stringify({ instanceId, milestoneId, dueAt }),
+  };
+}
+
+/** Adds jobs, leaving alone any whose key exists already. */
+export async function enqueueJobs(
+  db: Kysely<Tables> | Transaction<Tables>,
+  jobs: readonly JobRow[],
+): Promise<void> {
+  for (let offset = 0; offset < jobs.length; offset += 500) {
+    await db
+      .insertInto('jobs')
+      .values(jobs.slice(offset, offset + 500))
+      .onConflict((conflict) => conflict.column('key').doNothing())
+      .execute();
+  }
+}
