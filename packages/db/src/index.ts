@@ -9,6 +9,7 @@ export { migrationNames } from './migrations/index.ts';
 
 // Table types
 export type {
+  AccountEventsTable,
   AccountsTable,
   DateText,
   EpochMs,
@@ -24,6 +25,8 @@ export type {
   Tables,
   TransitionsTable,
   UsersTable,
+  WorkflowDraftsTable,
   WorkflowsTable,
+  WorkflowRulesTable,
   WorkflowVersionsTable,
 } from './schema.ts';

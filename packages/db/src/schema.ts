@@ -92,6 +92,8 @@ export interface InstancesTable {
   anchor_date: DateText | null;
   /** Key of the rule occurrence that started the instance. Unique, so an occurrence starts one. */
   occurrence_key: string | null;
+  /** The deployment rule that started the instance; null when started by hand. */
+  rule_id: Generated<string | null>;
   started_at: EpochMs;
   started_by: string | null;
   ended_at: EpochMs | null;
@@ -174,4 +176,40 @@ export interface Tables {
   transitions: TransitionsTable;
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
+  workflow_drafts: WorkflowDraftsTable;
+  workflow_rules: WorkflowRulesTable;
+  account_events: AccountEventsTable;
+}
+
+/**
+ * The editable draft of a workflow, one per workflow. `revision` grows by one on every save; a
+ * save names the revision it was based on and is rejected when another save came first.
+ */
+export interface WorkflowDraftsTable {
+  workflow_key: string;
+  definition_json: JsonText;
+  revision: number;
+  updated_by: string | null;
+  updated_at: EpochMs;
+}
+
+/** A deployment rule of a workflow, stored as its JSON. Rules do not belong to a version. */
+export interface WorkflowRulesTable {
+  workflow_key: string;
+  rule_id: string;
+  rule_json: JsonText;
+  enabled: IntegerBoolean;
+  enabled_at: EpochMs | null;
+  /** Occurrences that start on or before this date have been handled. */
+  evaluated_through: DateText | null;
+  updated_at: EpochMs;
+}
+
+/** Account changes that event triggers react to: `created`, and `stage` with the new stage. */
+export interface AccountEventsTable {
+  id: Generated<number>;
+  account_id: string;
+  kind: 'created' | 'stage';
+  value: string | null;
+  at: EpochMs;
 }

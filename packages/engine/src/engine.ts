@@ -4,6 +4,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { Drafts } from './drafts.ts';
 import { Instances } from './instances.ts';
 import { Queries } from './queries.ts';
+import { Rules } from './rules.ts';
+import { Scheduler } from './scheduler.ts';
 import { durationReport, type DurationReport } from './reports.ts';
 import { Users } from './users.ts';
 import { Workflows } from './workflows.ts';
@@ -23,6 +25,8 @@ export class Engine {
   readonly instances: Instances;
   readonly queries: Queries;
   readonly drafts: Drafts;
+  readonly rules: Rules;
+  readonly scheduler: Scheduler;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
@@ -33,6 +37,8 @@ export class Engine {
     this.instances = new Instances(this.database, this.clock, this.workflows);
     this.queries = new Queries(this.database, this.workflows, () => this.clock.now());
     this.drafts = new Drafts(this.database, this.clock, this.workflows);
+    this.rules = new Rules(this.database, this.clock, this.workflows, this.instances);
+    this.scheduler = new Scheduler(this.database, this.clock, this.rules);
   }
 
   /** Per-milestone durations of a workflow's version (the latest when none is given). */

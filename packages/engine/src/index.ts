@@ -25,10 +25,33 @@ export type {
 export { Queries } from './queries.ts';
 export type { InstanceMilestoneView, InstanceView, Task, TransitionView } from './queries.ts';
 
+// Deployment rules and the scheduler
+export { occurrenceKey, Rules } from './rules.ts';
+export type { PreviewRow, RuleRunSummary, StoredRule } from './rules.ts';
+export { Scheduler } from './scheduler.ts';
+export type { TickSummary } from './scheduler.ts';
+export { dueJob, enqueueJobs } from './jobs.ts';
+export type { JobKind } from './jobs.ts';
+
+// Replay over history
+export { replay } from './replay/replay.ts';
+export type { ReplayOptions, ReplaySummary } from './replay/replay.ts';
+export { SimulatedTeam } from './replay/simulated-team.ts';
+export type { TeamDaySummary } from './replay/simulated-team.ts';
+
 // Account import
-export { mapAccountRows } from './import/index.ts';
-export type { AccountImportResult, KnownUserEmails, RejectedRow } from './import/index.ts';
+export { aggregateAccountFields, mapAccountRows } from './import/index.ts';
+export type {
+  AccountFieldsResult,
+  AccountImportResult,
+  KnownUserEmails,
+  RejectedRow,
+} from './import/index.ts';
 
 // Reports
 export { durationReport, PERCENTILE_METHOD } from './reports.ts';
 export type { DurationReport, MilestoneDurations } from './reports.ts';
+
+// Drafts
+export { DraftConflictError, Drafts } from './drafts.ts';
+export type { Draft, SavedDraft, UserRef, VersionListEntry, WorkflowListEntry } from './drafts.ts';

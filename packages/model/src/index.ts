@@ -57,7 +57,7 @@ export {
   ValueMap,
 } from './mapping.ts';
 export type { AccountMappingInput } from './mapping.ts';
-export { parseTeamFile, TeamFile, TeamMember } from './team.ts';
+export { parseTeamFile, TeamFile, TeamMember, TeamSimulation } from './team.ts';
 
 // Differences between definitions
 export { diffDefinitions, isEmptyDiff } from './diff.ts';
@@ -72,3 +72,6 @@ export type {
 // Deployment rules
 export { DateTrigger, DeploymentRule, occurrencesBetween, Trigger } from './rules.ts';
 export type { Occurrence } from './rules.ts';
+
+// Account fields from related tables
+export { AccountFieldsMapping, Aggregate, AggregatedField } from './field-mapping.ts';

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { InvalidRequestError, NotFoundError } from '@milepost/engine';
 import { DefinitionError } from '@milepost/model';
 import { importAccountsCommand } from './commands/accounts.ts';
 import { seedCommand } from './commands/demo.ts';
@@ -10,7 +11,10 @@ import {
 } from './commands/operations.ts';
 import { serveCommand } from './commands/serve.ts';
 import { applyCommand, publishCommand, validateCommand } from './commands/workflows.ts';
-import { CliError } from './runtime.ts';
+import { importAccountFieldsCommand } from './commands/account-fields.ts';
+import { listRulesCommand, previewRuleCommand, setRuleCommand } from './commands/rules.ts';
+import { replayCommand, tickCommand } from './commands/scheduler.ts';
+import { CliError, type GlobalOptions } from './runtime.ts';
 
 const program = new Command('milepost')
   .description('Customer-success workflows: design, deploy and measure milestone processes.')
@@ -74,6 +78,17 @@ command(importer, 'accounts <csv>', 'import accounts, updating existing ones by 
   .requiredOption('--mapping <file>', 'JSON mapping of the CSV columns to account fields')
   .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
   .action(importAccountsCommand);
+command(
+  importer,
+  'account-fields <csv>',
+  'fill account fields by aggregating a related table per account',
+)
+  .requiredOption(
+    '--mapping <file>',
+    'JSON mapping: account column, filter, and fields with their aggregate',
+  )
+  .option('--skip-invalid', 'use the valid rows even when some rows are invalid')
+  .action(importAccountFieldsCommand);
 
 command(program, 'deploy <workflowKey>', 'start the latest published version on accounts')
   .option('--all', 'every account')
@@ -84,6 +99,36 @@ const report = program.command('report').description('reports');
 command(report, 'durations <workflowKey>', 'per-milestone durations against targets')
   .option('--version <number>', 'workflow version (default: the latest)')
   .action(durationsCommand);
+
+command(program, 'tick', 'run one scheduler pass: rules, due timers')
+  .option('--as-of <date>', 'the pass runs at midnight UTC of this date (default: today)')
+  .action(tickCommand);
+
+command(program, 'replay', 'run the scheduler day by day over a date range on a simulated clock')
+  .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+  .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+  .option('--team <file>', 'team file whose members work their tasks as the days pass')
+  .option('--seed <number>', "seed of the simulated team (default: the team file's, or 1)")
+  .action(replayCommand);
+
+const rules = program.command('rules').description('deployment rules of workflows');
+command(rules, 'list [workflowKey]', 'list deployment rules').action(listRulesCommand);
+command(
+  rules,
+  'preview <workflowKey> <ruleId>',
+  'accounts a rule would start on, with dates and due dates',
+)
+  .option('--as-of <date>', 'preview from this date (default: today)')
+  .option('--days <number>', 'how many days ahead (default 365)')
+  .action(previewRuleCommand);
+command(rules, 'enable <workflowKey> <ruleId>', 'enable a rule from today on')
+  .option('--enroll-now', 'also start the workflow on accounts that already match')
+  .action((key: string, id: string, options: GlobalOptions & { enrollNow?: boolean }) =>
+    setRuleCommand(true, key, id, options),
+  );
+command(rules, 'disable <workflowKey> <ruleId>', 'disable a rule').action(
+  (key: string, id: string, options: GlobalOptions) => setRuleCommand(false, key, id, options),
+);
 
 const demo = program.command('demo').description('demo data');
 command(demo, 'seed', 'seed the demo team, accounts, workflows and two months of history')
@@ -108,8 +153,9 @@ try {
     if (
       !(error instanceof CliError) &&
       !(error instanceof DefinitionError) &&
-      error instanceof Error &&
-      error.name !== 'NotFoundError'
+      !(error instanceof InvalidRequestError) &&
+      !(error instanceof NotFoundError) &&
+      error instanceof Error
     ) {
       process.stderr.write(`${error.stack ?? ''}\n`);
     }

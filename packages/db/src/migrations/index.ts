@@ -1,6 +1,8 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DialectModule } from '../dialects/types.ts';
 import * as initial from './0001_initial.ts';
+import * as drafts from './0002_drafts.ts';
+import * as rules from './0003_rules.ts';
 
 /**
  * A forward-only migration. It receives the dialect for the few statements that differ between
@@ -16,6 +18,8 @@ interface DialectMigration {
  */
 const migrations: Record<string, DialectMigration> = {
   '0001_initial': initial,
+  '0002_drafts': drafts,
+  '0003_rules': rules,
 };
 
 /** Names of all migrations, in the order they apply. */

@@ -20,7 +20,16 @@ export async function importAccountsCommand(csv: string, options: ImportOptions)
   const summary = await withEngine(options, async (engine) => {
     const users = await engine.users.list();
     const known = new Map(users.map((user) => [user.email.toLowerCase(), user.id as string]));
-    const { accounts, rejected } = mapAccountRows(text, mapping, known);
+    let mapped;
+    try {
+      mapped = mapAccountRows(text, mapping, known);
+    } catch (error) {
+      // mapAccountRows throws a plain Error for a problem of the whole file, such as a missing
+      // column, and its message names the fix. Other errors are bugs and keep their stack.
+      if (!(error instanceof Error) || error.constructor !== Error) throw error;
+      throw new CliError(`Cannot import ${csv}: ${error.message}`);
+    }
+    const { accounts, rejected } = mapped;
     const reasons = rejected.map(({ line, reason }) => ({ line, reason }));
 
     if (rejected.length > 0 && !options.skipInvalid) {

@@ -1,5 +1,7 @@
 import type { Engine } from '@milepost/engine';
+import { z } from 'zod';
 import {
+  DeploymentRule,
   parseTeamFile,
   validateDefinition,
   type Problem,
@@ -32,6 +34,15 @@ export function validateCommand(file: string, options: GlobalOptions): void {
   ]);
 }
 
+/** Reads the `rules` of a workflow file, when it has any. */
+function loadRules(file: string, raw: unknown): DeploymentRule[] | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = z.array(DeploymentRule).safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  - rules.${i.path.join('.')}: ${i.message}`);
+  throw new CliError(`${file} has invalid deployment rules:\n${lines.join('\n')}`);
+}
+
 function loadDefinition(file: string): WorkflowDefinition {
   const result = validateDefinition(readJsonFile(file));
   if (!result.ok) throw new CliError(describeProblems(file, result.problems), result.problems);
@@ -53,6 +64,7 @@ export async function publishCommand(file: string, options: GlobalOptions): Prom
 interface ApplySummary {
   published: { key: string; version: number; created: boolean; file: string }[];
   users: number;
+  rules: number;
   ignored: string[];
 }
 
@@ -62,7 +74,8 @@ interface ApplySummary {
  * the database untouched.
  */
 export async function applyCommand(path: string, options: GlobalOptions): Promise<void> {
-  const definitions: { file: string; definition: WorkflowDefinition }[] = [];
+  const definitions: { file: string; definition: WorkflowDefinition; rules?: DeploymentRule[] }[] =
+    [];
   const teams: { file: string; team: ReturnType<typeof parseTeamFile> }[] = [];
   const ignored: string[] = [];
   const failures: string[] = [];
@@ -71,8 +84,10 @@ export async function applyCommand(path: string, options: GlobalOptions): Promis
     const content = readJsonFile(file);
     const kind = content && typeof content === 'object' ? Object.keys(content) : [];
     try {
-      if (kind.includes('milestones')) definitions.push({ file, definition: loadDefinition(file) });
-      else if (kind.includes('users')) teams.push({ file, team: parseTeamFile(content, file) });
+      if (kind.includes('milestones')) {
+        const rules = loadRules(file, (content as { rules?: unknown }).rules);
+        definitions.push({ file, definition: loadDefinition(file), ...(rules ? { rules } : {}) });
+      } else if (kind.includes('users')) teams.push({ file, team: parseTeamFile(content, file) });
       else ignored.push(file);
     } catch (error) {
       failures.push((error as Error).message);
@@ -88,18 +103,24 @@ export async function applyCommand(path: string, options: GlobalOptions): Promis
     let users = 0;
     for (const { team } of teams) users += await applyTeam(engine, team);
     const published = [];
-    for (const { file, definition } of definitions) {
+    let rules = 0;
+    for (const { file, definition, rules: fileRules } of definitions) {
       const { version, created } = await engine.workflows.publish(definition, null);
       published.push({ key: version.key, version: version.version, created, file });
+      // Rules belong to the workflow, so saving them makes no new version.
+      if (fileRules) {
+        await engine.rules.save(definition.key, fileRules);
+        rules += fileRules.length;
+      }
     }
-    return { published, users, ignored };
+    return { published, users, rules, ignored };
   });
 
   output(options, summary, () => [
     ...summary.published.map(({ key, version, created }) =>
       created ? `Published ${key} version ${version}.` : `${key} unchanged at version ${version}.`,
     ),
-    `Team: ${summary.users} user(s) added or updated.`,
+    `Team: ${summary.users} user(s) added or updated. Deployment rules saved: ${summary.rules}.`,
     ...(summary.ignored.length > 0
       ? [`Ignored (neither workflow nor team): ${summary.ignored.join(', ')}`]
       : []),

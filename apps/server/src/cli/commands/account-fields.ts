@@ -1,0 +1,87 @@
+import { aggregateAccountFields, type Engine } from '@milepost/engine';
+import { AccountFieldsMapping, type Account, type FieldValue } from '@milepost/model';
+import { readJsonFile, readTextFile } from '../files.ts';
+import { CliError, output, withEngine, type GlobalOptions } from '../runtime.ts';
+
+/** Applies aggregated values to every account: dates among dates, others among fields. */
+export async function applyAccountFields(
+  engine: Engine,
+  mapping: AccountFieldsMapping,
+  values: ReadonlyMap<string, Record<string, FieldValue>>,
+): Promise<{ updated: number; unknownAccounts: string[] }> {
+  const ids = await engine.accounts.ids();
+  const known = new Set(ids);
+  const changed: Account[] = [];
+  for (const id of ids) {
+    const account = await engine.accounts.get(id);
+    const found = values.get(id) ?? {};
+    const dates = { ...account.dates };
+    const fields = { ...account.fields };
+    for (const [name, field] of Object.entries(mapping.fields)) {
+      const value = found[name];
+      const target: Record<string, unknown> = field.type === 'date' ? dates : fields;
+      if (value === undefined || value === null) delete target[name];
+      else target[name] = value;
+    }
+    if (
+      JSON.stringify(dates) !== JSON.stringify(account.dates) ||
+      JSON.stringify(fields) !== JSON.stringify(account.fields)
+    ) {
+      changed.push({ ...account, dates, fields } as Account);
+    }
+  }
+  if (changed.length > 0) await engine.accounts.upsert(changed);
+  return {
+    updated: changed.length,
+    unknownAccounts: [...values.keys()].filter((id) => !known.has(id)),
+  };
+}
+
+/**
+ * `import account-fields CSV --mapping FILE`: aggregates a related table per account (the
+ * earliest annual subscription start as `contract_start`, say) and stores the values.
+ */
+export async function importAccountFieldsCommand(
+  csv: string,
+  options: GlobalOptions & { mapping: string; skipInvalid?: boolean },
+): Promise<void> {
+  const parsed = AccountFieldsMapping.safeParse(readJsonFile(options.mapping));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`,
+    );
+    throw new CliError(
+      `${options.mapping} is not a valid account-fields mapping:\n${lines.join('\n')}`,
+    );
+  }
+  const mapping = parsed.data;
+  const result = aggregateAccountFields(readTextFile(csv), mapping);
+  const reasons = result.rejected.map(({ line, reason }) => ({ line, reason }));
+  if (reasons.length > 0 && !options.skipInvalid) {
+    const lines = reasons.map(({ line, reason }) => `  line ${line}: ${reason}`).join('\n');
+    throw new CliError(
+      `${reasons.length} row(s) of ${csv} are invalid, so nothing was imported. Fix them, or pass --skip-invalid:\n${lines}`,
+      { skipped: reasons.length, reasons },
+    );
+  }
+
+  const summary = await withEngine(options, async (engine) => {
+    const applied = await applyAccountFields(engine, mapping, result.values);
+    return {
+      accountsWithValues: result.values.size,
+      accountsUpdated: applied.updated,
+      rowsUsed: result.used,
+      rowsFilteredOut: result.filteredOut,
+      unknownAccounts: applied.unknownAccounts,
+      skipped: reasons.length,
+      reasons,
+    };
+  });
+  output(options, summary, () => [
+    `Filled ${Object.keys(mapping.fields).join(', ')} for ${summary.accountsWithValues} account(s) from ${summary.rowsUsed} row(s); ${summary.accountsUpdated} account(s) changed.`,
+    `${summary.rowsFilteredOut} row(s) left out by the filter.`,
+    ...(summary.unknownAccounts.length > 0
+      ? [`Rows for unknown accounts: ${summary.unknownAccounts.join(', ')}`]
+      : []),
+  ]);
+}

@@ -1,0 +1,114 @@
+import { openDatabase, databaseUrlFromEnv, migrateToLatest } from '@milepost/db';
+import { Engine, ManualClock, replay, SimulatedTeam } from '@milepost/engine';
+import { IsoDate, parseTeamFile, TeamSimulation } from '@milepost/model';
+import { readJsonFile } from '../files.ts';
+import { CliError, output, type GlobalOptions } from '../runtime.ts';
+
+function parseDate(option: string, value: string | undefined): string {
+  if (!value || !IsoDate.safeParse(value).success || Number.isNaN(Date.parse(value))) {
+    throw new CliError(`Invalid ${option} "${value ?? ''}": use a date written YYYY-MM-DD.`);
+  }
+  return value;
+}
+
+async function openAt(options: GlobalOptions, start: string) {
+  const database = openDatabase(options.db ?? databaseUrlFromEnv());
+  await migrateToLatest(database);
+  const clock = new ManualClock(`${start}T00:00:00Z`);
+  return { engine: new Engine({ database, clock }), clock, close: () => database.close() };
+}
+
+/** `tick --as-of DATE`: one scheduler pass at a given time (midnight UTC of the date). */
+export async function tickCommand(options: GlobalOptions & { asOf?: string }): Promise<void> {
+  const asOf = options.asOf
+    ? parseDate('--as-of', options.asOf)
+    : new Date().toISOString().slice(0, 10);
+  const { engine, close } = await openAt(options, asOf);
+  try {
+    const summary = await engine.scheduler.tick();
+    output(options, { asOf, ...summary }, () => [
+      `Scheduler pass at ${asOf}: ${
+        Object.entries(summary.jobs)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ') || 'no jobs'
+      }.`,
+      `Started ${
+        Object.entries(summary.rules.started)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ') || 'no instances'
+      }; ${summary.rules.cancelled} cancelled; ${summary.overdue} marked overdue.`,
+    ]);
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * `replay --from DATE --to DATE [--team FILE]`: runs the scheduler day by day on a simulated
+ * clock, with a simulated team working the tasks when a team file is given.
+ */
+export async function replayCommand(
+  options: GlobalOptions & { from?: string; to?: string; team?: string; seed?: string },
+): Promise<void> {
+  const from = parseDate('--from', options.from);
+  const to = parseDate('--to', options.to);
+  if (from > to) throw new CliError(`--from ${from} is after --to ${to}; swap them.`);
+  const { engine, clock, close } = await openAt(options, from);
+
+  try {
+    let team: SimulatedTeam | undefined;
+    if (options.team) {
+      const file = parseTeamFile(readJsonFile(options.team), options.team);
+      const settings = TeamSimulation.parse({
+        ...file.simulation,
+        ...(options.seed !== undefined ? { seed: Number(options.seed) } : {}),
+      });
+      const members = [];
+      for (const member of file.users) {
+        const user = await engine.users.findByEmail(member.email);
+        if (!user)
+          throw new CliError(
+            `Team member ${member.email} is not a user; run milepost apply on the team file first.`,
+          );
+        members.push(user.id);
+      }
+      team = new SimulatedTeam(engine, settings, members);
+    }
+
+    const progress = !options.json && process.stderr.isTTY;
+    const summary = await replay(engine, clock, {
+      from,
+      to,
+      ...(team ? { team } : {}),
+      onDay: (day, index, total) => {
+        if (progress) {
+          const width = 30;
+          const filled = Math.round((index / total) * width);
+          process.stderr.write(
+            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${day} ${index}/${total} days`,
+          );
+          if (index === total) process.stderr.write('\n');
+        } else if (!options.json && (index % 30 === 0 || index === total)) {
+          process.stderr.write(`replayed ${index}/${total} days (${day})\n`);
+        }
+      },
+    });
+
+    output(options, summary, () => [
+      `Replayed ${summary.days} days, ${summary.from} to ${summary.to}.`,
+      ...Object.keys({ ...summary.started, ...summary.completed }).map(
+        (key) =>
+          `  ${key}: ${summary.started[key] ?? 0} started, ${summary.completed[key] ?? 0} completed`,
+      ),
+      `Timers fired: ${summary.timersFired}; jobs run: ${Object.entries(summary.jobsRun)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')}.`,
+      ...(summary.team
+        ? [`Simulated team: ${summary.team.started} started, ${summary.team.completed} completed.`]
+        : []),
+      `Open milestones past due at the end: ${summary.overdueAtEnd}.`,
+    ]);
+  } finally {
+    await close();
+  }
+}

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@milepost/db';
+import { DAY_MS } from '@milepost/model';
+import type { Clock } from './clock.ts';
+import { enqueueJobs, type JobKind } from './jobs.ts';
+import type { Rules, RuleRunSummary } from './rules.ts';
+
+/** How long a claimed job stays reserved for the process that claimed it. */
+const LEASE_MS = 5 * 60_000;
+/** The most jobs one pass claims at a time. */
+const CLAIM_BATCH = 200;
+/** When a due timer of a paused instance looks again. */
+const PAUSED_RETRY_MS = 6 * 3_600_000;
+
+export interface TickSummary {
+  /** Jobs run, by kind. */
+  jobs: Partial<Record<JobKind, number>>;
+  /** Milestones marked overdue. */
+  overdue: number;
+  rules: RuleRunSummary;
+  failed: number;
+}
+
+interface ClaimedJob {
+  id: number;
+  kind: JobKind;
+  key: string;
+  payload: Record<string, unknown>;
+}
+
+/** Start of the next UTC day after `ms`. */
+const nextMidnight = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS + DAY_MS;
+
+/**
+ * The one scheduler for every timed job: rule evaluation (daily) and due timers. Jobs are rows
+ * with a due time, claimed in one guarded update (with `FOR UPDATE SKIP LOCKED` on PostgreSQL),
+ * so several processes can share one database and each job runs once. Time comes from the
+ * injected clock, so a pass after downtime runs every job that fell due meanwhile, once.
+ */
+export class Scheduler {
+  readonly workerId = randomUUID();
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly rules: Rules,
+  ) {}
+
+  /** Runs one pass: claims and runs every job due by now, until none is left. */
+  async tick(): Promise<TickSummary> {
+    const summary: TickSummary = {
+      jobs: {},
+      overdue: 0,
+      rules: { started: {}, cancelled: 0 },
+      failed: 0,
+    };
+    await enqueueJobs(this.database.db, [
+      { kind: 'rules', key: 'rules', run_at: this.clock.now(), payload_json: '{}' },
+    ]);
+
+    for (;;) {
+      const jobs = await this.#claim();
+      if (jobs.length === 0) break;
+      for (const job of jobs) {
+        try {
+          await this.#run(job, summary);
+          summary.jobs[job.kind] = (summary.jobs[job.kind] ?? 0) + 1;
+        } catch (error) {
+          summary.failed++;
+          await this.database.db
+            .updateTable('jobs')
+            .set((eb) => ({
+              attempts: eb('attempts', '+', 1),
+              last_error: (error as Error).message,
+              claimed_by: null,
+              claimed_until: null,
+              run_at: this.clock.now() + 60_000,
+            }))
+            .where('id', '=', job.id)
+            .execute();
+          if (job.kind === 'rules') break;
+        }
+      }
+    }
+    return summary;
+  }
+
+  async #run(job: ClaimedJob, summary: TickSummary): Promise<void> {
+    const now = this.clock.now();
+    if (job.kind === 'rules') {
+      const result = await this.rules.evaluate();
+      for (const [key, count] of Object.entries(result.started)) {
+        summary.rules.started[key] = (summary.rules.started[key] ?? 0) + count;
+      }
+      summary.rules.cancelled += result.cancelled;
+      // The rules job recurs: it comes back at the next midnight.
+      await this.database.db
+        .updateTable('jobs')
+        .set({ run_at: nextMidnight(now), claimed_by: null, claimed_until: null, attempts: 0 })
+        .where('id', '=', job.id)
+        .execute();
+      return;
+    }
+
+    if (
+      await this.#markOverdue(
+        job.payload as { instanceId: string; milestoneId: string; dueAt: number },
+      )
+    ) {
+      summary.overdue++;
+    }
+    await this.database.db
+      .updateTable('jobs')
+      .set({ done_at: now })
+      .where('id', '=', job.id)
+      .execute();
+  }
+
+  /**
+   * Marks a milestone overdue once: only while it is open, in a running instance, still due at
+   * the timer's time and not marked before. The mark is a transition with `overdue` detail.
+   */
+  async #markOverdue(payload: {
+    instanceId: string;
+    milestoneId: string;
+    dueAt: number;
+  }): Promise<'marked' | 'paused' | 'not_due'> {
+    const now = this.clock.now();
+    return this.database.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('instance_milestones as m')
+        .innerJoin('instances as i', 'i.id', 'm.instance_id')
+        .select(['m.state', 'm.assignee_id', 'i.status'])
+        .where('m.instance_id', '=', payload.instanceId)
+        .where('m.milestone_id', '=', payload.milestoneId)
+        .executeTakeFirst();
+      if (!row || (row.state !== 'ready' && row.state !== 'active')) return 'not_due';
+      if (row.status === 'paused') return 'paused';
+      if (row.status !== 'running') return 'not_due';
+
+      const marked = await trx
+        .updateTable('instance_milestones')
+        .set({ overdue_at: now })
+        .where('instance_id', '=', payload.instanceId)
+        .where('milestone_id', '=', payload.milestoneId)
+        .where('overdue_at', 'is', null)
+        .where('due_at', '=', payload.dueAt)
+        .where('due_at', '<=', now)
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) !== 1) return 'not_due';
+
+      await trx
+        .insertInto('transitions')
+        .values({
+          instance_id: payload.instanceId,
+          milestone_id: payload.milestoneId,
+          from_state: row.state,
+          to_state: row.state,
+          at: now,
+          user_id: null,
+          detail: JSON.stringify({ overdue: true, dueAt: payload.dueAt }),
+        })
+        .execute();
+      return 'marked';
+    });
+  }
+
+  /** Claims due jobs for this process in one guarded update. */
+  async #claim(): Promise<ClaimedJob[]> {
+    const now = this.clock.now();
+    const db = this.database.db;
+    const isPostgres = this.database.dialect === 'postgres';
+    const claimedUntil = now + LEASE_MS;
+
+    await db
+      .updateTable('jobs')
+      .set({ claimed_by: this.workerId, claimed_until: claimedUntil })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('jobs')
+          .select('id')
+          .where('done_at', 'is', null)
+          .where('run_at', '<=', now)
+          .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<', now)]))
+          .orderBy('run_at')
+          .limit(CLAIM_BATCH)
+          // Other processes skip the rows this one is claiming instead of waiting for them.
+          .$if(isPostgres, (q) => q.forUpdate().skipLocked()),
+      )
+      // Re-checked against the latest row version, so a row claimed meanwhile is left alone.
+      .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<', now)]))
+      .where('done_at', 'is', null)
+      .execute();
+
+    const rows = await db
+      .selectFrom('jobs')
+      .select(['id', 'kind', 'key', 'payload_json'])
+      .where('claimed_by', '=', this.workerId)
+      .where('claimed_until', '=', claimedUntil)
+      .where('done_at', 'is', null)
+      .orderBy('run_at')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind as JobKind,
+      key: row.key,
+      payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+    }));
+  }
+}
