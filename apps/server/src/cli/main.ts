@@ -39,6 +39,10 @@ function command(parent: Command, name: string, description: string): Command {
 command(program, 'serve', 'serve the API and the web app')
   .option('--port <number>', 'port to listen on (default MILEPOST_PORT or 3000)')
   .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+  .option(
+    '--no-scheduler',
+    'do not run scheduler passes in this process (MILEPOST_SCHEDULER_INTERVAL_MS sets their interval, default 60000)',
+  )
   .action(serveCommand);
 
 command(program, 'migrate', 'apply pending database migrations').action(migrateCommand);
