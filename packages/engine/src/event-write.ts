@@ -9,6 +9,7 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
 import { dueJob, enqueueJobs } from './jobs.ts';
+import type { QueryTemplates } from './query-templates.ts';
 
 type TransitionRow = Insertable<TransitionsTable>;
 type MilestoneUpdate = Updateable<Tables['instance_milestones']>;
@@ -29,6 +30,18 @@ export interface EventWrite {
   /** Paused time to add to open milestones when the instance resumes. */
   resumed: { pausedMs: number; open: { id: string; active: boolean; moveDue: boolean }[] } | null;
 }
+
+/** Transition columns in the order `planWrite` builds rows, which is the order Kysely compiles. */
+const TRANSITION_COLUMNS = [
+  'instance_id',
+  'at',
+  'user_id',
+  'simulated',
+  'milestone_id',
+  'from_state',
+  'to_state',
+  'detail',
+] as const;
 
 /** The outcome of one write inside a batch. */
 export type WriteOutcome = 'written' | 'stale' | 'duplicate_key';
@@ -147,7 +160,11 @@ export function planWrite(input: PlanInput): EventWrite {
  * Runs one planned write inside a transaction. The guarded update comes first, so a stale
  * write has changed nothing when it reports `stale`.
  */
-export async function runWrite(trx: Transaction<Tables>, write: EventWrite): Promise<WriteOutcome> {
+export async function runWrite(
+  trx: Transaction<Tables>,
+  write: EventWrite,
+  templates: QueryTemplates,
+): Promise<WriteOutcome> {
   if (write.idempotencyKey) {
     const used = await trx
       .selectFrom('idempotency_keys')
@@ -157,19 +174,26 @@ export async function runWrite(trx: Transaction<Tables>, write: EventWrite): Pro
     if (used) return 'duplicate_key';
   }
 
-  const update = await trx
-    .updateTable('instances')
-    .set({
-      snapshot_json: write.snapshotJson,
-      revision: write.revision,
-      status: write.status,
-      paused_at: write.pausedAt,
-      ...(write.endedAt !== null ? { ended_at: write.endedAt } : {}),
-    })
-    .where('id', '=', write.instanceId)
-    .where('revision', '=', write.baseRevision)
-    .executeTakeFirst();
-  if (Number(update.numUpdatedRows) !== 1) return 'stale';
+  const ended = write.endedAt !== null;
+  const instanceSet = {
+    snapshot_json: write.snapshotJson,
+    revision: write.revision,
+    status: write.status,
+    paused_at: write.pausedAt,
+    ...(ended ? { ended_at: write.endedAt } : {}),
+  };
+  const update = await templates.run(
+    trx,
+    ended ? 'update-instance-ended' : 'update-instance',
+    () =>
+      trx
+        .updateTable('instances')
+        .set(instanceSet)
+        .where('id', '=', write.instanceId)
+        .where('revision', '=', write.baseRevision),
+    [...Object.values(instanceSet), write.instanceId, write.baseRevision],
+  );
+  if (Number(update.numAffectedRows ?? 0) !== 1) return 'stale';
 
   const at = write.transitions[0]?.at ?? 0;
   if (write.idempotencyKey) {
@@ -179,19 +203,30 @@ export async function runWrite(trx: Transaction<Tables>, write: EventWrite): Pro
       .execute();
   }
   if (write.transitions.length > 0) {
-    await trx.insertInto('transitions').values(write.transitions).execute();
+    const rows = write.transitions;
+    await templates.run(
+      trx,
+      `insert-transitions-${rows.length}`,
+      () => trx.insertInto('transitions').values(rows),
+      rows.flatMap((row) => TRANSITION_COLUMNS.map((column) => row[column])),
+    );
   }
   const timers = write.milestones.flatMap(({ id, set }) =>
     typeof set.due_at === 'number' ? [dueJob(write.instanceId, id, set.due_at)] : [],
   );
   if (timers.length > 0) await enqueueJobs(trx, timers);
   for (const { id, set } of write.milestones) {
-    await trx
-      .updateTable('instance_milestones')
-      .set(set)
-      .where('instance_id', '=', write.instanceId)
-      .where('milestone_id', '=', id)
-      .execute();
+    await templates.run(
+      trx,
+      `update-milestone-${Object.keys(set).join(',')}`,
+      () =>
+        trx
+          .updateTable('instance_milestones')
+          .set(set)
+          .where('instance_id', '=', write.instanceId)
+          .where('milestone_id', '=', id),
+      [...Object.values(set), write.instanceId, id],
+    );
   }
 
   if (write.resumed) {

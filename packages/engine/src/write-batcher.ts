@@ -1,6 +1,7 @@
 import type { Database, Tables } from '@milepost/db';
 import type { Transaction } from 'kysely';
 import { runWrite, type EventWrite, type WriteOutcome } from './event-write.ts';
+import { QueryTemplates } from './query-templates.ts';
 
 /** The most writes one transaction takes. */
 const MAX_BATCH = 256;
@@ -20,6 +21,8 @@ interface Pending {
 export class WriteBatcher {
   #queue: Pending[] = [];
   #flushing = false;
+  /** Compiled SQL of the write path, for this database's dialect. */
+  readonly #templates = new QueryTemplates();
 
   constructor(private readonly database: Database) {}
 
@@ -48,6 +51,7 @@ export class WriteBatcher {
         runInOrder(
           trx,
           batch.map((pending) => pending.write),
+          this.#templates,
         ),
       );
       batch.forEach((pending, index) => pending.resolve(outcomes[index]!));
@@ -61,8 +65,12 @@ export class WriteBatcher {
   }
 }
 
-async function runInOrder(trx: Transaction<Tables>, writes: EventWrite[]): Promise<WriteOutcome[]> {
+async function runInOrder(
+  trx: Transaction<Tables>,
+  writes: EventWrite[],
+  templates: QueryTemplates,
+): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = [];
-  for (const write of writes) outcomes.push(await runWrite(trx, write));
+  for (const write of writes) outcomes.push(await runWrite(trx, write, templates));
   return outcomes;
 }
