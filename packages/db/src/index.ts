@@ -21,6 +21,7 @@ export type {
   JobsTable,
   JsonText,
   MilestoneState,
+  NotificationsTable,
   SessionsTable,
   Tables,
   TransitionsTable,

@@ -30,6 +30,8 @@ export interface UsersTable {
   role: Role;
   password_hash: string | null;
   created_at: EpochMs;
+  /** 1 when the user gets a daily email digest of their tasks. */
+  daily_digest: Generated<IntegerBoolean>;
 }
 
 /** Login sessions. The browser's cookie contains a token, and `id` is its SHA-256 digest. */
@@ -179,6 +181,7 @@ export interface Tables {
   workflow_drafts: WorkflowDraftsTable;
   workflow_rules: WorkflowRulesTable;
   account_events: AccountEventsTable;
+  notifications: NotificationsTable;
 }
 
 /**
@@ -205,11 +208,27 @@ export interface WorkflowRulesTable {
   updated_at: EpochMs;
 }
 
-/** Account changes that event triggers react to: `created`, and `stage` with the new stage. */
+/**
+ * Account changes: `created`, `stage` with the new stage (both read by event triggers), and
+ * `owner` with the new owner's user id.
+ */
 export interface AccountEventsTable {
   id: Generated<number>;
   account_id: string;
-  kind: 'created' | 'stage';
+  kind: 'created' | 'stage' | 'owner';
   value: string | null;
   at: EpochMs;
+}
+
+/** An in-app notification. `key` makes a repeated job produce it once. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: string;
+  kind: 'assigned' | 'due_tomorrow' | 'overdue';
+  key: string;
+  instance_id: string | null;
+  milestone_id: string | null;
+  message: string;
+  created_at: EpochMs;
+  read_at: EpochMs | null;
 }

@@ -3,6 +3,8 @@ import { Accounts } from './accounts.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Drafts } from './drafts.ts';
 import { Instances } from './instances.ts';
+import type { Mailer } from './digest.ts';
+import { Notifications } from './notifications.ts';
 import { Queries } from './queries.ts';
 import { Rules } from './rules.ts';
 import { Scheduler } from './scheduler.ts';
@@ -13,6 +15,8 @@ import { Workflows } from './workflows.ts';
 export interface EngineOptions {
   database: Database;
   clock?: Clock;
+  /** Sends daily digests by email; without it the scheduler sends none. */
+  mailer?: Mailer;
 }
 
 /** Everything that reads or writes Milepost's database, on one connection and one clock. */
@@ -27,6 +31,7 @@ export class Engine {
   readonly drafts: Drafts;
   readonly rules: Rules;
   readonly scheduler: Scheduler;
+  readonly notifications: Notifications;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
@@ -38,7 +43,15 @@ export class Engine {
     this.queries = new Queries(this.database, this.workflows, () => this.clock.now());
     this.drafts = new Drafts(this.database, this.clock, this.workflows);
     this.rules = new Rules(this.database, this.clock, this.workflows, this.instances);
-    this.scheduler = new Scheduler(this.database, this.clock, this.rules);
+    this.notifications = new Notifications(this.database, this.clock, this.workflows);
+    this.scheduler = new Scheduler(
+      this.database,
+      this.clock,
+      this.rules,
+      this.notifications,
+      this.queries,
+      options.mailer ? { mailer: options.mailer } : {},
+    );
   }
 
   /** Per-milestone durations of a workflow's version (the latest when none is given). */

@@ -9,6 +9,7 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
 import { dueJob, enqueueJobs } from './jobs.ts';
+import { assignedNotification, enqueueNotifications } from './notifications.ts';
 import type { QueryTemplates } from './query-templates.ts';
 
 type TransitionRow = Insertable<TransitionsTable>;
@@ -27,6 +28,8 @@ export interface EventWrite {
   idempotencyKey: string | undefined;
   transitions: TransitionRow[];
   milestones: { id: string; set: MilestoneUpdate }[];
+  /** Notifications to the assignees of milestones that became ready. */
+  notifications: Insertable<Tables['notifications']>[];
   /** Paused time to add to open milestones when the instance resumes. */
   resumed: { pausedMs: number; open: { id: string; active: boolean; moveDue: boolean }[] } | null;
 }
@@ -141,8 +144,26 @@ export function planWrite(input: PlanInput): EventWrite {
       moveDue: dueMovesWithPause(compiled, id),
     }));
 
+  const notifications = milestones.flatMap(({ id, set }) =>
+    typeof set.assignee_id === 'string'
+      ? [
+          assignedNotification(
+            set.assignee_id,
+            input.instanceId,
+            id,
+            {
+              milestone: compiled.graph.milestones.get(id)!.name,
+              account: String(input.readyContext?.account.name ?? ''),
+            },
+            now,
+          ),
+        ]
+      : [],
+  );
+
   return {
     instanceId: input.instanceId,
+    notifications,
     baseRevision: input.baseRevision,
     revision: input.baseRevision + 1,
     snapshotJson: JSON.stringify(compiled.persist(input.next)),
@@ -215,6 +236,7 @@ export async function runWrite(
     typeof set.due_at === 'number' ? [dueJob(write.instanceId, id, set.due_at)] : [],
   );
   if (timers.length > 0) await enqueueJobs(trx, timers);
+  await enqueueNotifications(trx, write.notifications);
   for (const { id, set } of write.milestones) {
     await templates.run(
       trx,

@@ -33,6 +33,12 @@ export type { TickSummary } from './scheduler.ts';
 export { dueJob, enqueueJobs } from './jobs.ts';
 export type { JobKind } from './jobs.ts';
 
+// Notifications and the daily digest
+export { Notifications } from './notifications.ts';
+export type { Notification } from './notifications.ts';
+export { composeDigest, sendDigests } from './digest.ts';
+export type { DigestSummary, Mailer } from './digest.ts';
+
 // Replay over history
 export { replay } from './replay/replay.ts';
 export type { ReplayOptions, ReplaySummary } from './replay/replay.ts';

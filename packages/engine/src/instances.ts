@@ -15,6 +15,7 @@ import { readyFields, type ReadyContext } from './assignment.ts';
 import { changedMilestones, planWrite } from './event-write.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import { dueJob, enqueueJobs } from './jobs.ts';
+import { assignedNotification, enqueueNotifications } from './notifications.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Workflows } from './workflows.ts';
@@ -147,6 +148,7 @@ export class Instances {
         const usedKeys = new Set(used.map((row) => row.occurrence_key));
 
         const now = this.clock.now();
+        const instanceAccounts = new Map<string, string>();
         const instances = [];
         const milestones = [];
         const transitions: TransitionRow[] = [];
@@ -229,6 +231,7 @@ export class Instances {
             }
           }
           result.started.push(id);
+          instanceAccounts.set(id, accountId);
           created.push({
             id,
             versionId,
@@ -253,6 +256,26 @@ export class Instances {
           m.due_at == null ? [] : [dueJob(m.instance_id, m.milestone_id, m.due_at)],
         );
         await enqueueJobs(trx, timers);
+        const names = new Map(chunk.map((id) => [id, found.get(id)?.name ?? id]));
+        await enqueueNotifications(
+          trx,
+          milestones.flatMap((m) =>
+            m.assignee_id
+              ? [
+                  assignedNotification(
+                    m.assignee_id,
+                    m.instance_id,
+                    m.milestone_id,
+                    {
+                      milestone: compiled.graph.milestones.get(m.milestone_id)!.name,
+                      account: names.get(instanceAccounts.get(m.instance_id)!) ?? '',
+                    },
+                    now,
+                  ),
+                ]
+              : [],
+          ),
+        );
         for (let i = 0; i < transitions.length; i += 500) {
           await trx
             .insertInto('transitions')

@@ -4,7 +4,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 type JobRow = Insertable<Tables['jobs']>;
 
 /** Job kinds the scheduler runs. */
-export type JobKind = 'rules' | 'due';
+export type JobKind = 'rules' | 'due' | 'due_soon' | 'digest';
 
 /** A due timer: when it runs, the milestone is marked overdue if it is still open and late. */
 export function dueJob(instanceId: string, milestoneId: string, dueAt: number): JobRow {

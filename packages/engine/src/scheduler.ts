@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@milepost/db';
+import type { Database, Tables } from '@milepost/db';
+import type { Transaction } from 'kysely';
 import { DAY_MS } from '@milepost/model';
 import type { Clock } from './clock.ts';
+import { sendDigests, type Mailer } from './digest.ts';
 import { enqueueJobs, type JobKind } from './jobs.ts';
+import { enqueueNotifications, type Notifications } from './notifications.ts';
+import type { Queries } from './queries.ts';
 import type { Rules, RuleRunSummary } from './rules.ts';
 
 /** How long a claimed job stays reserved for the process that claimed it. */
@@ -11,12 +15,23 @@ const LEASE_MS = 5 * 60_000;
 const CLAIM_BATCH = 200;
 /** When a due timer of a paused instance looks again. */
 const PAUSED_RETRY_MS = 6 * 3_600_000;
+/** The daily digest goes out at 07:00 UTC. */
+const DIGEST_HOUR_MS = 7 * 3_600_000;
+
+export interface SchedulerOptions {
+  /** Sends the daily digest; without it, no digest job is scheduled. */
+  mailer?: Mailer;
+}
 
 export interface TickSummary {
   /** Jobs run, by kind. */
   jobs: Partial<Record<JobKind, number>>;
   /** Milestones marked overdue. */
   overdue: number;
+  /** Due-tomorrow notifications created. */
+  dueSoon: number;
+  /** Digest emails sent. */
+  digests: number;
   rules: RuleRunSummary;
   failed: number;
 }
@@ -44,6 +59,9 @@ export class Scheduler {
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly rules: Rules,
+    private readonly notifications: Notifications,
+    private readonly queries: Queries,
+    private readonly options: SchedulerOptions = {},
   ) {}
 
   /** Runs one pass: claims and runs every job due by now, until none is left. */
@@ -51,11 +69,19 @@ export class Scheduler {
     const summary: TickSummary = {
       jobs: {},
       overdue: 0,
+      dueSoon: 0,
+      digests: 0,
       rules: { started: {}, cancelled: 0 },
       failed: 0,
     };
+    const now = this.clock.now();
+    const digestAt = nextMidnight(now - DIGEST_HOUR_MS) + DIGEST_HOUR_MS;
     await enqueueJobs(this.database.db, [
-      { kind: 'rules', key: 'rules', run_at: this.clock.now(), payload_json: '{}' },
+      { kind: 'rules', key: 'rules', run_at: now, payload_json: '{}' },
+      { kind: 'due_soon', key: 'due_soon', run_at: now, payload_json: '{}' },
+      ...(this.options.mailer
+        ? [{ kind: 'digest', key: 'digest', run_at: digestAt, payload_json: '{}' }]
+        : []),
     ]);
 
     for (;;) {
@@ -87,6 +113,25 @@ export class Scheduler {
 
   async #run(job: ClaimedJob, summary: TickSummary): Promise<void> {
     const now = this.clock.now();
+    if (job.kind === 'due_soon' || job.kind === 'digest') {
+      if (job.kind === 'due_soon') summary.dueSoon += await this.notifications.notifyDueTomorrow();
+      else if (this.options.mailer) {
+        const sent = await sendDigests(
+          this.database,
+          this.queries,
+          this.clock,
+          this.options.mailer,
+        );
+        summary.digests += sent.sent;
+        if (sent.failed.length > 0)
+          throw new Error(
+            `Digest failed for ${sent.failed.map((f) => `${f.email}: ${f.error}`).join('; ')}`,
+          );
+      }
+      const offset = job.kind === 'digest' ? DIGEST_HOUR_MS : 0;
+      await this.#reschedule(job.id, nextMidnight(now - offset) + offset);
+      return;
+    }
     if (job.kind === 'rules') {
       const result = await this.rules.evaluate();
       for (const [key, count] of Object.entries(result.started)) {
@@ -94,26 +139,21 @@ export class Scheduler {
       }
       summary.rules.cancelled += result.cancelled;
       // The rules job recurs: it comes back at the next midnight.
-      await this.database.db
-        .updateTable('jobs')
-        .set({ run_at: nextMidnight(now), claimed_by: null, claimed_until: null, attempts: 0 })
-        .where('id', '=', job.id)
-        .execute();
+      await this.#reschedule(job.id, nextMidnight(now));
       return;
     }
 
-    if (
-      await this.#markOverdue(
-        job.payload as { instanceId: string; milestoneId: string; dueAt: number },
-      )
-    ) {
-      summary.overdue++;
-    }
-    await this.database.db
-      .updateTable('jobs')
-      .set({ done_at: now })
-      .where('id', '=', job.id)
-      .execute();
+    const outcome = await this.#markOverdue(
+      job.payload as { instanceId: string; milestoneId: string; dueAt: number },
+    );
+    if (outcome === 'marked') summary.overdue++;
+    // A paused instance's clock stands still, so its timer looks again later instead of being
+    // used up: due dates that do not move with the pause still fire once it resumes.
+    const next =
+      outcome === 'paused'
+        ? { run_at: now + PAUSED_RETRY_MS, claimed_by: null, claimed_until: null }
+        : { done_at: now };
+    await this.database.db.updateTable('jobs').set(next).where('id', '=', job.id).execute();
   }
 
   /**
@@ -130,7 +170,8 @@ export class Scheduler {
       const row = await trx
         .selectFrom('instance_milestones as m')
         .innerJoin('instances as i', 'i.id', 'm.instance_id')
-        .select(['m.state', 'm.assignee_id', 'i.status'])
+        .innerJoin('accounts as a', 'a.id', 'i.account_id')
+        .select(['m.state', 'm.assignee_id', 'i.status', 'i.version_id', 'a.name as account_name'])
         .where('m.instance_id', '=', payload.instanceId)
         .where('m.milestone_id', '=', payload.milestoneId)
         .executeTakeFirst();
@@ -161,8 +202,50 @@ export class Scheduler {
           detail: JSON.stringify({ overdue: true, dueAt: payload.dueAt }),
         })
         .execute();
+      if (row.assignee_id) {
+        const milestone = await this.#milestoneName(trx, row.version_id, payload.milestoneId);
+        await enqueueNotifications(trx, [
+          {
+            user_id: row.assignee_id,
+            kind: 'overdue',
+            key: `overdue:${payload.instanceId}:${payload.milestoneId}:${payload.dueAt}`,
+            instance_id: payload.instanceId,
+            milestone_id: payload.milestoneId,
+            message: `Overdue: ${milestone} for ${row.account_name}.`,
+            created_at: now,
+          },
+        ]);
+      }
       return 'marked';
     });
+  }
+
+  /**
+   * Reads inside the caller's transaction: on SQLite the transaction holds the only connection,
+   * so a query on `database.db` would wait for it forever.
+   */
+  async #milestoneName(
+    trx: Transaction<Tables>,
+    versionId: number,
+    milestoneId: string,
+  ): Promise<string> {
+    const row = await trx
+      .selectFrom('workflow_versions')
+      .select('definition_json')
+      .where('id', '=', versionId)
+      .executeTakeFirst();
+    const definition = row
+      ? (JSON.parse(row.definition_json) as { milestones: { id: string; name: string }[] })
+      : undefined;
+    return definition?.milestones.find((m) => m.id === milestoneId)?.name ?? milestoneId;
+  }
+
+  async #reschedule(id: number, runAt: number): Promise<void> {
+    await this.database.db
+      .updateTable('jobs')
+      .set({ run_at: runAt, claimed_by: null, claimed_until: null, attempts: 0 })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Claims due jobs for this process in one guarded update. */

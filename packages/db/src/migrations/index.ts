@@ -3,6 +3,7 @@ import type { DialectModule } from '../dialects/types.ts';
 import * as initial from './0001_initial.ts';
 import * as drafts from './0002_drafts.ts';
 import * as rules from './0003_rules.ts';
+import * as notifications from './0004_notifications.ts';
 
 /**
  * A forward-only migration. It receives the dialect for the few statements that differ between
@@ -20,6 +21,7 @@ const migrations: Record<string, DialectMigration> = {
   '0001_initial': initial,
   '0002_drafts': drafts,
   '0003_rules': rules,
+  '0004_notifications': notifications,
 };
 
 /** Names of all migrations, in the order they apply. */
