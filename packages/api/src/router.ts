@@ -1,7 +1,13 @@
 import { authRouter } from './routers/auth.ts';
+import { draftsRouter } from './routers/drafts.ts';
 import { instancesRouter } from './routers/instances.ts';
 import { accountsRouter, reportsRouter, tasksRouter, usersRouter } from './routers/read.ts';
 import { workflowsRouter } from './routers/workflows.ts';
+import {
+  accountDirectoryRouter,
+  notificationsRouter,
+  taskGroupsRouter,
+} from './routers/workspace.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -12,6 +18,10 @@ export const appRouter = router({
   accounts: accountsRouter,
   reports: reportsRouter,
   users: usersRouter,
+  drafts: draftsRouter,
+  taskGroups: taskGroupsRouter,
+  notifications: notificationsRouter,
+  accountDirectory: accountDirectoryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,10 @@
 import { EventRejectedError } from '@milepost/compiler';
-import { ConflictError, InvalidRequestError, NotFoundError } from '@milepost/engine';
+import {
+  ConflictError,
+  DraftConflictError,
+  InvalidRequestError,
+  NotFoundError,
+} from '@milepost/engine';
 import { DefinitionError, type Problem, type Role } from '@milepost/model';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { ApiContext } from './context.ts';
@@ -24,7 +29,7 @@ const translateErrors = t.middleware(async ({ next }) => {
   if (result.ok) return result;
   const cause = result.error.cause;
   const code =
-    cause instanceof ConflictError
+    cause instanceof ConflictError || cause instanceof DraftConflictError
       ? 'CONFLICT'
       : cause instanceof NotFoundError
         ? 'NOT_FOUND'

@@ -1,5 +1,8 @@
 import type { Database } from '@milepost/db';
+import { listAccounts, type AccountListFilter, type AccountPage } from './account-list.ts';
 import { Accounts } from './accounts.ts';
+import { NotFoundError } from './errors.ts';
+import { reassignAccounts, type ReassignResult } from './reassign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Drafts } from './drafts.ts';
 import { Instances } from './instances.ts';
@@ -52,6 +55,73 @@ export class Engine {
       this.queries,
       options.mailer ? { mailer: options.mailer } : {},
     );
+  }
+
+  /** A page of accounts matching a search and filters. */
+  listAccounts(filter: AccountListFilter): Promise<AccountPage> {
+    return listAccounts(this.database, filter, this.clock.now());
+  }
+
+  /** Gives accounts a new owner; their open tasks follow. */
+  reassignAccounts(request: Parameters<typeof reassignAccounts>[2]): Promise<ReassignResult> {
+    return reassignAccounts(this.database, this.clock, request);
+  }
+
+  /** Sets the note on a milestone of an instance, recorded as a transition. */
+  async setNote(
+    instanceId: string,
+    milestoneId: string,
+    note: string,
+    userId: string | null,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await this.database.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('instance_milestones')
+        .select('state')
+        .where('instance_id', '=', instanceId)
+        .where('milestone_id', '=', milestoneId)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('milestone', `${milestoneId} of instance ${instanceId}`);
+      await trx
+        .updateTable('instance_milestones')
+        .set({ note })
+        .where('instance_id', '=', instanceId)
+        .where('milestone_id', '=', milestoneId)
+        .execute();
+      await trx
+        .insertInto('transitions')
+        .values({
+          instance_id: instanceId,
+          milestone_id: milestoneId,
+          from_state: row.state,
+          to_state: row.state,
+          at: now,
+          user_id: userId,
+          detail: JSON.stringify({ note }),
+        })
+        .execute();
+    });
+  }
+
+  /** The stored revision of an instance, to notice changes made elsewhere. */
+  async instanceRevision(instanceId: string): Promise<number> {
+    const row = await this.database.db
+      .selectFrom('instances')
+      .select('revision')
+      .where('id', '=', instanceId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('instance', instanceId);
+    return row.revision;
+  }
+
+  /** Turns a user's daily email digest on or off. */
+  async setDailyDigest(userId: string, enabled: boolean): Promise<void> {
+    await this.database.db
+      .updateTable('users')
+      .set({ daily_digest: enabled ? 1 : 0 })
+      .where('id', '=', userId)
+      .execute();
   }
 
   /** Per-milestone durations of a workflow's version (the latest when none is given). */

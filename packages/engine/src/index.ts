@@ -23,6 +23,8 @@ export type {
   DeployResult,
 } from './instances.ts';
 export { Queries } from './queries.ts';
+export { groupTasksByDue } from './task-groups.ts';
+export type { TaskGroup, TaskGroupKey } from './task-groups.ts';
 export type { InstanceMilestoneView, InstanceView, Task, TransitionView } from './queries.ts';
 
 // Deployment rules and the scheduler
@@ -32,6 +34,12 @@ export { Scheduler } from './scheduler.ts';
 export type { TickSummary } from './scheduler.ts';
 export { dueJob, enqueueJobs } from './jobs.ts';
 export type { JobKind } from './jobs.ts';
+
+// Account list and ownership
+export { listAccounts } from './account-list.ts';
+export type { AccountListFilter, AccountListRow, AccountPage } from './account-list.ts';
+export { reassignAccounts } from './reassign.ts';
+export type { ReassignResult } from './reassign.ts';
 
 // Notifications and the daily digest
 export { Notifications } from './notifications.ts';

@@ -21,6 +21,11 @@ export interface Task {
 export interface InstanceMilestoneView {
   id: string;
   name: string;
+  description: string;
+  targetDays: number;
+  /** Ids of the milestones this one waits for. */
+  predecessors: string[];
+  position: { x: number; y: number };
   state: string;
   assigneeId: string | null;
   assigneeName: string | null;
@@ -48,6 +53,7 @@ export interface TransitionView {
 export interface InstanceView {
   id: string;
   workflowKey: string;
+  workflowName: string;
   version: number;
   accountId: string;
   accountName: string;
@@ -169,6 +175,10 @@ export class Queries {
       return {
         id: milestoneId,
         name: definition.name,
+        description: definition.description,
+        targetDays: definition.targetDays,
+        predecessors: [...(compiled.graph.predecessors.get(milestoneId) ?? [])],
+        position: definition.position,
         state: stored?.state ?? 'locked',
         assigneeId: stored?.assignee_id ?? null,
         assigneeName: stored?.assignee_name ?? null,
@@ -194,6 +204,7 @@ export class Queries {
     return {
       id: row.id,
       workflowKey: row.workflow_key,
+      workflowName: version.definition.name,
       version: version.version,
       accountId: row.account_id,
       accountName: row.account_name,

@@ -334,8 +334,9 @@ export class Rules {
     const running = await this.database.db
       .selectFrom('instances as i')
       .innerJoin('accounts as a', 'a.id', 'i.account_id')
-      .select(['i.id'])
       .selectAll('a')
+      // Aliased, because the account's own `id` column would overwrite a plain `i.id`.
+      .select('i.id as instance_id')
       .where('i.workflow_key', '=', stored.workflowKey)
       .where('i.rule_id', '=', stored.rule.id)
       .where('i.status', 'in', ['running', 'paused'])
@@ -346,7 +347,7 @@ export class Rules {
       const account = toAccount(row);
       if (!evaluateCondition(exit, accountFieldValues(account))) continue;
       await this.instances.apply({
-        instanceId: row.id,
+        instanceId: row.instance_id,
         event: { type: 'CANCEL' },
         userId: null,
         reason: `Rule "${stored.rule.id}" exit condition became true for account ${account.id}.`,

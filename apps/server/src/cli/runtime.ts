@@ -1,5 +1,6 @@
 import { databaseUrlFromEnv, migrateToLatest, openDatabase } from '@milepost/db';
 import { Engine, offsetClock, systemClock, type Clock } from '@milepost/engine';
+import { mailerFromEnv } from '../mailer.ts';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -24,7 +25,8 @@ export function clockFrom(option: string | undefined): Clock {
 export async function openEngine(options: GlobalOptions, clock = clockFrom(options.clock)) {
   const database = openDatabase(options.db ?? databaseUrlFromEnv());
   const applied = await migrateToLatest(database);
-  const engine = new Engine({ database, clock });
+  const mailer = mailerFromEnv();
+  const engine = new Engine({ database, clock, ...(mailer ? { mailer } : {}) });
   return { engine, applied, close: () => database.close() };
 }
 

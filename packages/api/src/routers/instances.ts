@@ -69,6 +69,42 @@ export const instancesRouter = router({
       return ctx.engine.instances.apply({ ...input, userId: ctx.user.id });
     }),
 
+  /** Sets the note on a milestone. */
+  setNote: authedProcedure
+    .input(z.object({ instanceId: z.string().min(1), milestoneId, note: z.string().max(10_000) }))
+    .mutation(async ({ ctx, input }) => {
+      await authorize(ctx, ctx.user, input.instanceId, {
+        type: 'START',
+        milestoneId: input.milestoneId,
+      });
+      await ctx.engine.setNote(input.instanceId, input.milestoneId, input.note, ctx.user.id);
+      return { ok: true };
+    }),
+
+  /**
+   * Streams the instance's revision whenever it changes, from any process: the stored revision
+   * is read once a second while someone watches.
+   */
+  watch: authedProcedure
+    .input(
+      z.object({
+        id: z.string().min(1),
+        intervalMs: z.number().int().min(100).max(60_000).default(1_000),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      await authorize(ctx, ctx.user, input.id);
+      let last = -1;
+      while (!signal?.aborted) {
+        const revision = await ctx.engine.instanceRevision(input.id);
+        if (revision !== last) {
+          last = revision;
+          yield { id: input.id, revision };
+        }
+        await new Promise((resolve) => setTimeout(resolve, input.intervalMs));
+      }
+    }),
+
   /** Starts the latest version of a workflow on the given accounts, or on all of them. */
   deploy: roleProcedure('lead', 'admin')
     .input(

@@ -55,7 +55,15 @@ export async function importAccountFieldsCommand(
     );
   }
   const mapping = parsed.data;
-  const result = aggregateAccountFields(readTextFile(csv), mapping);
+  let result;
+  try {
+    result = aggregateAccountFields(readTextFile(csv), mapping);
+  } catch (error) {
+    // A problem of the whole file (a missing column, an unclosed quote) is a plain Error whose
+    // message names the fix; other errors are bugs and keep their stack.
+    if (!(error instanceof Error) || error.constructor !== Error) throw error;
+    throw new CliError(`Cannot import ${csv}: ${error.message}`);
+  }
   const reasons = result.rejected.map(({ line, reason }) => ({ line, reason }));
   if (reasons.length > 0 && !options.skipInvalid) {
     const lines = reasons.map(({ line, reason }) => `  line ${line}: ${reason}`).join('\n');

@@ -1,0 +1,125 @@
+import { groupTasksByDue } from '@milepost/engine';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { authedProcedure, roleProcedure, router } from '../trpc.ts';
+
+export const taskGroupsRouter = router({
+  /**
+   * Open tasks grouped by due date (overdue, today, this week, later, no date), with alert tasks
+   * as their own group. CSMs see their own; leads and admins pick a CSM or the whole team.
+   */
+  grouped: authedProcedure
+    .input(
+      z
+        .object({
+          assigneeId: z.string().optional(),
+          everyone: z.boolean().optional(),
+          accountId: z.string().optional(),
+          workflowKey: z.string().optional(),
+        })
+        .default({}),
+    )
+    .query(async ({ ctx, input }) => {
+      const { user } = ctx;
+      const wantsOthers = input.everyone || (input.assigneeId && input.assigneeId !== user.id);
+      if (wantsOthers && user.role === 'csm') {
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'CSMs see only their own tasks.' });
+      }
+      const assigneeId = input.everyone ? undefined : (input.assigneeId ?? user.id);
+      const tasks = await ctx.engine.queries.openTasks({
+        ...(assigneeId ? { assigneeId } : {}),
+        ...(input.accountId ? { accountId: input.accountId } : {}),
+        ...(input.workflowKey ? { workflowKey: input.workflowKey } : {}),
+      });
+      const now = ctx.engine.clock.now();
+      return {
+        now,
+        total: tasks.length,
+        groups: groupTasksByDue(tasks, now),
+        // TODO: alert tasks join this group once alert types and alerts exist.
+        alerts: { key: 'alerts' as const, label: 'Alerts', count: 0, tasks: [] as never[] },
+      };
+    }),
+});
+
+export const notificationsRouter = router({
+  list: authedProcedure.query(async ({ ctx }) => ({
+    unread: await ctx.engine.notifications.unreadCount(ctx.user.id),
+    items: await ctx.engine.notifications.list(ctx.user.id),
+  })),
+
+  unreadCount: authedProcedure.query(({ ctx }) =>
+    ctx.engine.notifications.unreadCount(ctx.user.id),
+  ),
+
+  /** Marks the given notifications, or all, as read. */
+  markRead: authedProcedure
+    .input(z.object({ ids: z.array(z.number().int()).optional() }))
+    .mutation(async ({ ctx, input }) => ({
+      marked: await ctx.engine.notifications.markRead(ctx.user.id, input.ids),
+    })),
+
+  /** Turns the signed-in user's daily email digest on or off. */
+  setDailyDigest: authedProcedure
+    .input(z.object({ enabled: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.engine.setDailyDigest(ctx.user.id, input.enabled);
+      return { enabled: input.enabled };
+    }),
+});
+
+export const accountDirectoryRouter = router({
+  /**
+   * Searches accounts by name or id with filters, a page at a time (keyset paging by name).
+   * A CSM sees only the accounts they own.
+   */
+  search: authedProcedure
+    .input(
+      z.object({
+        search: z.string().max(200).optional(),
+        ownerId: z.string().optional(),
+        segment: z.string().optional(),
+        stage: z.string().optional(),
+        overdue: z.boolean().optional(),
+        cursor: z.string().optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const ownerId = ctx.user.role === 'csm' ? ctx.user.id : input.ownerId;
+      return ctx.engine.listAccounts({ ...input, ...(ownerId ? { ownerId } : {}) });
+    }),
+
+  /** The account page: fields, owner and every instance with its graph and timeline. */
+  page: authedProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
+    const account = await ctx.engine.accounts.get(input.id);
+    if (ctx.user.role === 'csm' && account.ownerId !== ctx.user.id) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `Account ${input.id} is owned by another CSM.`,
+      });
+    }
+    const owner = account.ownerId ? await ctx.engine.users.get(account.ownerId) : null;
+    const summaries = await ctx.engine.queries.accountInstances(input.id);
+    const instances = await Promise.all(summaries.map((s) => ctx.engine.queries.instance(s.id)));
+    return { account, owner, instances };
+  }),
+
+  /** Gives accounts, or all accounts of a CSM, to another CSM; open tasks follow. */
+  reassign: roleProcedure('lead', 'admin')
+    .input(
+      z.object({
+        accountIds: z.array(z.string().min(1)).optional(),
+        fromOwnerId: z.string().optional(),
+        toOwnerId: z.string().min(1),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.engine.reassignAccounts({
+        ...(input.accountIds ? { accountIds: input.accountIds } : {}),
+        ...(input.fromOwnerId ? { fromOwnerId: input.fromOwnerId } : {}),
+        toOwnerId: input.toOwnerId,
+        userId: ctx.user.id,
+      }),
+    ),
+});
