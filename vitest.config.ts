@@ -13,6 +13,7 @@ export default defineConfig({
       packageProject('engine', 'packages/engine'),
       packageProject('api', 'packages/api'),
       packageProject('server', 'apps/server', 120_000),
+      packageProject('web', 'apps/web'),
       {
         test: {
           name: 'e2e',

@@ -1,4 +1,5 @@
 import { runEngineBench } from './engine-throughput.ts';
+import { runAccountSearchBench, runRuleStartBench } from './scale.ts';
 
 /**
  * Runs every benchmark and prints each figure as one JSON line: `{ name, value, unit }`.
@@ -6,6 +7,8 @@ import { runEngineBench } from './engine-throughput.ts';
  */
 const benches: Record<string, () => Promise<unknown>> = {
   engine: () => runEngineBench(Number(process.env.MILEPOST_BENCH_INSTANCES ?? 10_000)),
+  rules: () => runRuleStartBench(),
+  accounts: () => runAccountSearchBench(),
 };
 
 const only = process.argv[2];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { trpcServer } from '@hono/trpc-server';
 import { appRouter, createApiContext, type ApiContext } from '@milepost/api';
-import type { Engine } from '@milepost/engine';
+import { SESSION_TTL_MS, type Engine } from '@milepost/engine';
 import { Hono } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import type { Logger } from './logger.ts';
@@ -50,18 +50,16 @@ export function createApp(options: AppOptions): Hono {
         createApiContext({
           engine,
           sessionToken: getCookie(c, SESSION_COOKIE),
-          // tRPC builds the response itself, so cookies go into its response headers.
-          setSessionCookie(token, expiresAt) {
+          // tRPC builds the response itself, so cookies go into its response headers. Max-Age
+          // rather than Expires: a session ends by the server's clock, which tests and demos
+          // may set in the past, while the browser counts real time.
+          setSessionCookie(token) {
             const cookie = generateCookie(SESSION_COOKIE, token ?? '', {
               path: '/',
               httpOnly: true,
               sameSite: 'Lax',
               secure: options.secureCookies ?? false,
-              ...(token === null
-                ? { maxAge: 0 }
-                : expiresAt
-                  ? { expires: new Date(expiresAt) }
-                  : {}),
+              maxAge: token === null ? 0 : Math.floor(SESSION_TTL_MS / 1000),
             });
             opts.resHeaders.append('Set-Cookie', cookie);
           },

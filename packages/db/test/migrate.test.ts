@@ -4,14 +4,18 @@ import type { Database } from '../src/index.ts';
 import { describeEachDialect } from '../src/testing.ts';
 
 const TABLES = [
+  'account_events',
   'accounts',
   'idempotency_keys',
   'instance_milestones',
   'instances',
   'jobs',
+  'notifications',
   'sessions',
   'transitions',
   'users',
+  'workflow_drafts',
+  'workflow_rules',
   'workflow_versions',
   'workflows',
 ];
@@ -30,7 +34,7 @@ describeEachDialect('migrateToLatest', (dialect) => {
   it('applies every migration to a fresh database', async () => {
     const applied = await migrateToLatest(database);
 
-    expect(applied).toEqual(['0001_initial']);
+    expect(applied).toEqual(['0001_initial', '0002_drafts', '0003_rules', '0004_notifications']);
     expect(applied).toEqual(migrationNames);
   });
 

@@ -28,7 +28,10 @@ describeEachDialect('tables', (dialect) => {
     await db.insertInto('accounts').values(account).execute();
     await db.insertInto('workflows').values(workflow).execute();
 
-    expect(await db.selectFrom('users').selectAll().executeTakeFirst()).toEqual(user);
+    expect(await db.selectFrom('users').selectAll().executeTakeFirst()).toEqual({
+      ...user,
+      daily_digest: 0,
+    });
     expect(await db.selectFrom('accounts').selectAll().executeTakeFirst()).toEqual(account);
     expect(await db.selectFrom('workflows').selectAll().executeTakeFirst()).toEqual(workflow);
   });
@@ -88,6 +91,7 @@ describeEachDialect('tables', (dialect) => {
       revision: 7,
       anchor_date: '2026-03-31',
       occurrence_key: 'renewal:acme:2026-03-31',
+      rule_id: 'renewal-90-days',
       started_by: 'u-lead',
       ended_at: null,
       paused_at: AT + 60_000,

@@ -26,8 +26,11 @@ export interface AccountPage {
   rows: AccountListRow[];
   /** Cursor of the next page, or `null` on the last page. */
   nextCursor: string | null;
-  /** Accounts matching the filter. */
-  total: number;
+  /**
+   * Accounts matching the filter; `null` with a search text, because counting every match of
+   * a substring search costs a second scan of the table.
+   */
+  total: number | null;
 }
 
 /** Encodes the (name, id) position after which the next page starts. */
@@ -76,17 +79,23 @@ export async function listAccounts(
     );
   }
 
-  const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const counted = filter.search?.trim()
+    ? undefined
+    : await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  // A search sorts by lower(name), which no index provides: the database then scans the table
+  // once and keeps the first page, instead of walking the whole name index for rare matches.
+  const searching = Boolean(filter.search?.trim());
   let page = query;
   if (filter.cursor) {
     const [name, id] = decodeCursor(filter.cursor);
-    page = page.where((eb) =>
-      eb.or([eb('a.name', '>', name), eb.and([eb('a.name', '=', name), eb('a.id', '>', id)])]),
-    );
+    page = page.where((eb) => {
+      const key = searching ? eb.fn<string>('lower', ['a.name']) : eb.ref('a.name');
+      return eb.or([eb(key, '>', name), eb.and([eb(key, '=', name), eb('a.id', '>', id)])]);
+    });
   }
   const rows = await page
     .select(['a.id', 'a.name', 'a.owner_id', 'u.name as owner_name', 'a.segment', 'a.stage'])
-    .orderBy('a.name')
+    .orderBy(searching ? (eb) => eb.fn('lower', ['a.name']) : 'a.name')
     .orderBy('a.id')
     .limit(limit + 1)
     .execute();
@@ -103,7 +112,8 @@ export async function listAccounts(
       segment: row.segment,
       stage: row.stage,
     })),
-    nextCursor: more && last ? encodeCursor(last.name, last.id) : null,
-    total: Number(counted?.n ?? 0),
+    nextCursor:
+      more && last ? encodeCursor(searching ? last.name.toLowerCase() : last.name, last.id) : null,
+    total: counted ? Number(counted.n) : null,
   };
 }

@@ -128,13 +128,18 @@ export class Instances {
           .where('id', 'in', chunk)
           .execute();
         const found = new Map(accounts.map((row) => [row.id, toAccount(row)]));
-        const running = await trx
+        // Filtered by account only, so SQLite uses the account index; filtering by workflow
+        // and status in SQL makes it scan every open instance of the workflow instead.
+        const existing = await trx
           .selectFrom('instances')
-          .select('account_id')
-          .where('workflow_key', '=', version.key)
-          .where('status', 'in', ['running', 'paused'])
+          .select(['account_id', 'workflow_key', 'status'])
           .where('account_id', 'in', chunk)
           .execute();
+        const running = existing.filter(
+          (row) =>
+            row.workflow_key === version.key &&
+            (row.status === 'running' || row.status === 'paused'),
+        );
         const busy = new Set(running.map((row) => row.account_id));
         const keys = chunk.flatMap((id) => targets.get(id)?.occurrenceKey ?? []);
         const used =

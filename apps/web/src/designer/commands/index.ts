@@ -1,0 +1,11 @@
+export { CommandError } from './command.ts';
+export type { Command, CommandName } from './command.ts';
+export { CommandStack } from './command-stack.ts';
+export type { CommandStackOptions } from './command-stack.ts';
+export { addMilestone, moveMilestones, requireMilestone, updateMilestone } from './milestones.ts';
+export type { MilestoneMove, MilestonePatch } from './milestones.ts';
+export { addDependency, deleteElements, dependencyProblem } from './elements.ts';
+export type { DependencyProblem } from './elements.ts';
+export { pasteMilestones } from './paste.ts';
+export { updateWorkflow } from './workflow.ts';
+export type { WorkflowPatch } from './workflow.ts';
