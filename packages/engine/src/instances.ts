@@ -17,7 +17,7 @@ import { WriteBatcher } from './write-batcher.ts';
 import { dueJob, enqueueJobs } from './jobs.ts';
 import { assignedNotification, enqueueNotifications } from './notifications.ts';
 import type { Clock } from './clock.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import type { Workflows } from './workflows.ts';
 
 export interface ApplyEventOptions {
