@@ -60,9 +60,9 @@ async function overdueCounts(database: Database): Promise<OverdueCounts> {
   };
 }
 
-/** Polls `check` until it returns a value, failing with `what` after the deadline. */
+/** Polls `check` until it returns a value, failing with `description` after the deadline. */
 async function waitFor<T>(
-  what: string,
+  description: string | (() => string),
   check: () => Promise<T | undefined> | T | undefined,
   deadlineMs = CATCH_UP_DEADLINE_MS,
 ): Promise<T> {
@@ -70,7 +70,10 @@ async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (performance.now() > giveUpAt) throw new Error(`Timed out after ${deadlineMs} ms: ${what}`);
+    if (performance.now() > giveUpAt) {
+      const text = typeof description === 'string' ? description : description();
+      throw new Error(`Timed out after ${deadlineMs} ms waiting for ${text}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -180,7 +183,13 @@ describe('serve scheduler across restarts', () => {
     const cli = (...args: string[]) => runCliJson([...args, '--db', db, '--json']);
     await cli('apply', 'examples/team.json');
     await cli('apply', workflowFile);
-    await cli('import', 'accounts', 'examples/demo-accounts.csv', '--mapping', 'examples/accounts.mapping.json');
+    await cli(
+      'import',
+      'accounts',
+      'examples/demo-accounts.csv',
+      '--mapping',
+      'examples/accounts.mapping.json',
+    );
     const deployed = await cli(
       'deploy',
       'restart-check',
@@ -207,10 +216,13 @@ describe('serve scheduler across restarts', () => {
     // Five days later the server comes back and finds every timer overdue.
     const second = await startServe(db, '2025-03-08T09:00:00Z');
     running.push(second);
-    const caughtUp = await waitFor('the overdue marks after the restart', async () => {
-      const counts = await overdueCounts(database!);
-      return counts.marks.size === milestoneCount && counts.openTimers === 0 ? counts : undefined;
-    });
+    const caughtUp = await waitFor(
+      () => `the overdue marks after the restart; server log:\n${second.stderr().slice(-4000)}`,
+      async () => {
+        const counts = await overdueCounts(database!);
+        return counts.marks.size === milestoneCount && counts.openTimers === 0 ? counts : undefined;
+      },
+    );
     expect([...caughtUp.marks.values()]).toEqual(Array(milestoneCount).fill(1));
     const milestones = await database.db
       .selectFrom('instance_milestones')

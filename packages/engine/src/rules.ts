@@ -246,7 +246,7 @@ export class Rules {
     const today = msToDate(this.clock.now());
     const trigger = rule.trigger;
     let targets: DeployTarget[] = [];
-    let cursor: string | null = null;
+    let cursor: string;
 
     if (trigger.kind === 'date') {
       const from = stored.evaluatedThrough

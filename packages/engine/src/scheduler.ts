@@ -15,6 +15,7 @@ const LEASE_MS = 5 * 60_000;
 const CLAIM_BATCH = 200;
 /** When a due timer of a paused instance looks again. */
 const PAUSED_RETRY_MS = 6 * 3_600_000;
+const HOUR_MS = 3_600_000;
 /** The daily digest goes out at 07:00 UTC. */
 const DIGEST_HOUR_MS = 7 * 3_600_000;
 
@@ -138,8 +139,9 @@ export class Scheduler {
         summary.rules.started[key] = (summary.rules.started[key] ?? 0) + count;
       }
       summary.rules.cancelled += result.cancelled;
-      // The rules job recurs: it comes back at the next midnight.
-      await this.#reschedule(job.id, nextMidnight(now));
+      // The rules job recurs every hour, so event triggers and exit conditions act the same day;
+      // date triggers keep their progress by date and start nothing twice.
+      await this.#reschedule(job.id, Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS);
       return;
     }
 
@@ -147,8 +149,8 @@ export class Scheduler {
       job.payload as { instanceId: string; milestoneId: string; dueAt: number },
     );
     if (outcome === 'marked') summary.overdue++;
-    // A paused instance's clock stands still, so its timer looks again later instead of being
-    // used up: due dates that do not move with the pause still fire once it resumes.
+    // A paused instance's clock is stopped, so its timer runs again later instead of being used
+    // up. Due dates that do not move with the pause then still fire once the instance resumes.
     const next =
       outcome === 'paused'
         ? { run_at: now + PAUSED_RETRY_MS, claimed_by: null, claimed_until: null }
@@ -221,8 +223,8 @@ export class Scheduler {
   }
 
   /**
-   * Reads inside the caller's transaction: on SQLite the transaction holds the only connection,
-   * so a query on `database.db` would wait for it forever.
+   * Reads inside the caller's transaction, because on SQLite the transaction owns the only
+   * connection and a query on `database.db` would wait for it forever.
    */
   async #milestoneName(
     trx: Transaction<Tables>,
