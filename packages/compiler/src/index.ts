@@ -16,3 +16,7 @@ export type {
 // Schedule projection
 export { dueTime, projectedDate, projectSchedule } from './project.ts';
 export type { ProjectedMilestone, Projection, ProjectionOptions } from './project.ts';
+
+// Checks before publishing
+export { checkCompletionOrders, checkWorkflow } from './check.ts';
+export type { CheckOptions, CheckResult, OrderCheck, Warning, WarningCode } from './check.ts';

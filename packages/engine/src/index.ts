@@ -62,6 +62,10 @@ export type {
   RejectedRow,
 } from './import/index.ts';
 
+// Simulation
+export { simulateWorkflow } from './simulation.ts';
+export type { SimulatedMilestone, Simulation, SimulationOptions } from './simulation.ts';
+
 // Reports
 export { durationReport, PERCENTILE_METHOD } from './reports.ts';
 export type { DurationReport, MilestoneDurations } from './reports.ts';

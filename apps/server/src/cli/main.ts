@@ -10,6 +10,7 @@ import {
   migrateCommand,
 } from './commands/operations.ts';
 import { serveCommand } from './commands/serve.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { applyCommand, publishCommand, validateCommand } from './commands/workflows.ts';
 import { importAccountFieldsCommand } from './commands/account-fields.ts';
 import { listRulesCommand, previewRuleCommand, setRuleCommand } from './commands/rules.ts';
@@ -65,17 +66,21 @@ const workflow = program.command('workflow').description('check and publish work
 command(workflow, 'validate <file>', 'check a definition file and list every problem').action(
   validateCommand,
 );
-command(
-  workflow,
-  'publish <file>',
-  'publish a definition file as the next version, if it changed',
-).action(publishCommand);
+command(workflow, 'publish <file>', 'publish a definition file as the next version, if it changed')
+  .option('--accept-warnings', 'publish even when the simulation warns')
+  .action(publishCommand);
+command(workflow, 'simulate <file>', 'project the timeline and list the warnings, writing nothing')
+  .option('--account <id>', 'dry run on this account: its fields and dates')
+  .option('--as-of <date>', 'today for the simulation, YYYY-MM-DD (default: today)')
+  .action(simulateCommand);
 
 command(
   program,
   'apply <path>',
   'load team files and publish every changed workflow file under a path',
-).action(applyCommand);
+)
+  .option('--accept-warnings', 'publish even when a simulation warns')
+  .action(applyCommand);
 
 const importer = program.command('import').description('import data from CSV files');
 command(importer, 'accounts <csv>', 'import accounts, updating existing ones by id')

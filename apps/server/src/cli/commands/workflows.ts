@@ -9,6 +9,7 @@ import {
 } from '@milepost/model';
 import { jsonFilesUnder, readJsonFile } from '../files.ts';
 import { CliError, output, withEngine, type GlobalOptions } from '../runtime.ts';
+import { requireNoWarnings, rulesOf, simulate } from './simulate.ts';
 
 function describeProblems(file: string, problems: Problem[]): string {
   const lines = problems.map((problem) => `  - [${problem.code}] ${problem.message}`);
@@ -43,16 +44,24 @@ function loadRules(file: string, raw: unknown): DeploymentRule[] | undefined {
   throw new CliError(`${file} has invalid deployment rules:\n${lines.join('\n')}`);
 }
 
-function loadDefinition(file: string): WorkflowDefinition {
+export function loadDefinition(file: string): WorkflowDefinition {
   const result = validateDefinition(readJsonFile(file));
   if (!result.ok) throw new CliError(describeProblems(file, result.problems), result.problems);
   return result.definition;
 }
 
 /** `workflow publish FILE`: publishes the file as the workflow's next version if it changed. */
-export async function publishCommand(file: string, options: GlobalOptions): Promise<void> {
+export async function publishCommand(
+  file: string,
+  options: GlobalOptions & { acceptWarnings?: boolean },
+): Promise<void> {
   const definition = loadDefinition(file);
-  const result = await withEngine(options, (engine) => engine.workflows.publish(definition, null));
+  const rules = rulesOf(file);
+  const result = await withEngine(options, async (engine) => {
+    const simulation = await simulate(engine, definition, rules ? { rules } : {});
+    requireNoWarnings(file, simulation, options.acceptWarnings ?? false);
+    return engine.workflows.publish(definition, null);
+  });
   const { key, version } = result.version;
   output(options, { key, version, created: result.created }, () => [
     result.created
@@ -73,7 +82,10 @@ interface ApplySummary {
  * (JSON with `milestones`) under PATH. All files are checked first, so one invalid file leaves
  * the database untouched.
  */
-export async function applyCommand(path: string, options: GlobalOptions): Promise<void> {
+export async function applyCommand(
+  path: string,
+  options: GlobalOptions & { acceptWarnings?: boolean },
+): Promise<void> {
   const definitions: { file: string; definition: WorkflowDefinition; rules?: DeploymentRule[] }[] =
     [];
   const teams: { file: string; team: ReturnType<typeof parseTeamFile> }[] = [];
@@ -100,6 +112,10 @@ export async function applyCommand(path: string, options: GlobalOptions): Promis
   }
 
   const summary = await withEngine(options, async (engine): Promise<ApplySummary> => {
+    for (const { file, definition, rules } of definitions) {
+      const simulation = await simulate(engine, definition, rules ? { rules } : {});
+      requireNoWarnings(file, simulation, options.acceptWarnings ?? false);
+    }
     let users = 0;
     for (const { team } of teams) users += await applyTeam(engine, team);
     const published = [];
