@@ -1,6 +1,7 @@
 import { EventRejectedError } from '@milepost/compiler';
 import {
   ConflictError,
+  PublishWarningsError,
   DraftConflictError,
   InvalidRequestError,
   NotFoundError,
@@ -16,7 +17,8 @@ const t = initTRPC.context<ApiContext>().create({
     const problems: Problem[] | undefined =
       cause instanceof DefinitionError ? cause.problems : undefined;
     const revision = cause instanceof ConflictError ? cause.currentRevision : undefined;
-    return { ...shape, data: { ...shape.data, problems, revision } };
+    const warnings = cause instanceof PublishWarningsError ? cause.warnings : undefined;
+    return { ...shape, data: { ...shape.data, problems, revision, warnings } };
   },
 });
 
@@ -33,7 +35,7 @@ const translateErrors = t.middleware(async ({ next }) => {
       ? 'CONFLICT'
       : cause instanceof NotFoundError
         ? 'NOT_FOUND'
-        : cause instanceof EventRejectedError
+        : cause instanceof EventRejectedError || cause instanceof PublishWarningsError
           ? 'PRECONDITION_FAILED'
           : cause instanceof InvalidRequestError || cause instanceof DefinitionError
             ? 'BAD_REQUEST'

@@ -63,7 +63,7 @@ export type {
 } from './import/index.ts';
 
 // Simulation
-export { simulateWorkflow } from './simulation.ts';
+export { PublishWarningsError, simulateWorkflow } from './simulation.ts';
 export type { SimulatedMilestone, Simulation, SimulationOptions } from './simulation.ts';
 
 // Reports

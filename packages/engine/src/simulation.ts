@@ -36,6 +36,18 @@ export interface Simulation extends CheckResult {
   timeline: SimulatedMilestone[];
 }
 
+/** Raised when publishing a workflow whose simulation warns, without accepting the warnings. */
+export class PublishWarningsError extends Error {
+  readonly warnings: Simulation['warnings'];
+
+  constructor(key: string, warnings: Simulation['warnings']) {
+    const lines = warnings.map((w) => `  - [${w.code}] ${w.message}`).join('\n');
+    super(`Publishing "${key}" needs the warnings confirmed:\n${lines}`);
+    this.name = 'PublishWarningsError';
+    this.warnings = warnings;
+  }
+}
+
 export interface SimulationOptions {
   /** Today's date for the simulation (the clock's date by default). */
   asOf: IsoDate;

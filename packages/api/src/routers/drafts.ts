@@ -1,11 +1,17 @@
+import { PublishWarningsError, simulateWorkflow } from '@milepost/engine';
 import {
   DefinitionError,
   Dependency,
+  IsoDate,
+  msToDate,
+  parseDefinition,
   validateDefinition,
   WorkflowKey,
+  type WorkflowDefinition,
   type WorkflowDefinitionInput,
 } from '@milepost/model';
 import { z } from 'zod';
+import type { ApiContext } from '../context.ts';
 import { authedProcedure, roleProcedure, router } from '../trpc.ts';
 
 const key = z.string().min(1);
@@ -29,6 +35,20 @@ const draftDefinition = DraftDefinition.transform(
 );
 
 const editor = roleProcedure('lead', 'admin');
+
+/** Simulates a definition with the workflow's deployment rules, as of the server's today. */
+async function simulateDraft(
+  ctx: ApiContext,
+  definition: WorkflowDefinition,
+  input: { accountId?: string | undefined; asOf?: string | undefined },
+) {
+  const rules = (await ctx.engine.rules.list(definition.key)).map((stored) => stored.rule);
+  return simulateWorkflow(ctx.engine.database, definition, {
+    asOf: input.asOf ?? msToDate(ctx.engine.clock.now()),
+    ...(input.accountId ? { accountId: input.accountId } : {}),
+    rules,
+  });
+}
 
 export const draftsRouter = router({
   /** Every workflow with its draft and its latest version. */
@@ -98,10 +118,41 @@ export const draftsRouter = router({
     return { ok: true };
   }),
 
-  /** Publishes the draft as the next version (admins only). */
+  /**
+   * Simulates the draft with no side effects: projected timeline, warnings and, with an account,
+   * a dry run on its fields and dates.
+   */
+  simulate: authedProcedure
+    .input(z.object({ key, accountId: z.string().optional(), asOf: IsoDate.optional() }))
+    .query(async ({ ctx, input }) => {
+      const draft = await ctx.engine.drafts.get(input.key);
+      const definition = parseDefinition(
+        { ...draft.definition, key: input.key },
+        `The draft of "${input.key}"`,
+      );
+      return simulateDraft(ctx, definition, input);
+    }),
+
+  /**
+   * Publishes the draft as the next version (admins only). A draft whose simulation warns is
+   * published only with `acceptWarnings`.
+   */
   publish: roleProcedure('admin')
-    .input(z.object({ key, expectedRevision: revision.optional() }))
+    .input(
+      z.object({
+        key,
+        expectedRevision: revision.optional(),
+        acceptWarnings: z.boolean().default(false),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
+      const draft = await ctx.engine.drafts.get(input.key);
+      const checked = validateDefinition({ ...draft.definition, key: input.key });
+      if (checked.ok && !input.acceptWarnings) {
+        const simulation = await simulateDraft(ctx, checked.definition, {});
+        if (simulation.warnings.length > 0)
+          throw new PublishWarningsError(input.key, simulation.warnings);
+      }
       const { version, created } = await ctx.engine.drafts.publish(
         input.key,
         ctx.user.id,

@@ -48,6 +48,16 @@ export const notificationsRouter = router({
     items: await ctx.engine.notifications.list(ctx.user.id),
   })),
 
+  /** The signed-in user's notification settings. */
+  settings: authedProcedure.query(async ({ ctx }) => {
+    const row = await ctx.engine.database.db
+      .selectFrom('users')
+      .select('daily_digest')
+      .where('id', '=', ctx.user.id)
+      .executeTakeFirst();
+    return { dailyDigest: row?.daily_digest === 1 };
+  }),
+
   unreadCount: authedProcedure.query(({ ctx }) =>
     ctx.engine.notifications.unreadCount(ctx.user.id),
   ),
@@ -102,7 +112,8 @@ export const accountDirectoryRouter = router({
     const owner = account.ownerId ? await ctx.engine.users.get(account.ownerId) : null;
     const summaries = await ctx.engine.queries.accountInstances(input.id);
     const instances = await Promise.all(summaries.map((s) => ctx.engine.queries.instance(s.id)));
-    return { account, owner, instances };
+    // `now` is the server's clock, so the page measures open times as the server does.
+    return { account, owner, instances, now: ctx.engine.clock.now() };
   }),
 
   /** Gives accounts, or all accounts of a CSM, to another CSM; open tasks follow. */
