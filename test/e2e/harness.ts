@@ -95,3 +95,65 @@ export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return join(SCREENSHOT_DIR, `${name}.png`);
 }
+
+/** A second CSM, for tests about ownership and reassignment. */
+export const SECOND_CSM = {
+  email: 'csm2@example.com',
+  name: 'Cody CSM',
+  role: 'csm',
+  password: 'csm-pass-2',
+} as const;
+
+export interface WorkspaceServer extends DesignerServer {
+  clock: ManualClock;
+  /** User ids by seeded role, plus `csm2` for `SECOND_CSM`. */
+  userIds: Record<SeededRole | 'csm2', string>;
+}
+
+/**
+ * Starts the real server like `startDesignerServer`, but on a `ManualClock` at `clockStart`,
+ * with `SECOND_CSM` added to the seeded users.
+ */
+export async function startWorkspaceServer(clockStart: string): Promise<WorkspaceServer> {
+  assertWebBuilt();
+  const folder = mkdtempSync(join(tmpdir(), 'milepost-e2e-'));
+  const database = openDatabase(join(folder, 'milepost.db'));
+  await migrateToLatest(database);
+
+  const clock = new ManualClock(clockStart);
+  const engine = new Engine({ database, clock });
+  const people = { ...USERS, csm2: SECOND_CSM };
+  const userIds = {} as Record<SeededRole | 'csm2', string>;
+  for (const [key, user] of Object.entries(people)) {
+    userIds[key as SeededRole | 'csm2'] = (await engine.users.upsert({ ...user })).id;
+  }
+  const server = await startServer(engine, createLogger('warn'), { port: 0 });
+
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    engine,
+    clock,
+    userIds,
+    async close() {
+      await server.close();
+      await database.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a new browser context signed in with the given email and password. */
+export async function signInWith(
+  browser: Browser,
+  url: string,
+  credentials: { email: string; password: string },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByLabel('Email').fill(credentials.email);
+  await page.getByLabel('Password').fill(credentials.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-user').waitFor();
+  return page;
+}

@@ -96,6 +96,8 @@ export interface InstancesTable {
   occurrence_key: string | null;
   /** The deployment rule that started the instance; null when started by hand. */
   rule_id: Generated<string | null>;
+  /** Total time spent paused, added at each resume. */
+  paused_ms: Generated<number>;
   started_at: EpochMs;
   started_by: string | null;
   ended_at: EpochMs | null;

@@ -34,7 +34,13 @@ describeEachDialect('migrateToLatest', (dialect) => {
   it('applies every migration to a fresh database', async () => {
     const applied = await migrateToLatest(database);
 
-    expect(applied).toEqual(['0001_initial', '0002_drafts', '0003_rules', '0004_notifications']);
+    expect(applied).toEqual([
+      '0001_initial',
+      '0002_drafts',
+      '0003_rules',
+      '0004_notifications',
+      '0005_instance_paused',
+    ]);
     expect(applied).toEqual(migrationNames);
   });
 

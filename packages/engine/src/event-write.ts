@@ -255,6 +255,11 @@ export async function runWrite(
     // The clock stops while paused: open milestones do not count the pause, and due dates that
     // run from readiness move back by it.
     const { pausedMs } = write.resumed;
+    await trx
+      .updateTable('instances')
+      .set((eb) => ({ paused_ms: eb('paused_ms', '+', pausedMs) }))
+      .where('id', '=', write.instanceId)
+      .execute();
     for (const { id, active, moveDue } of write.resumed.open) {
       await trx
         .updateTable('instance_milestones')

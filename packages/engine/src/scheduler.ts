@@ -76,7 +76,8 @@ export class Scheduler {
       failed: 0,
     };
     const now = this.clock.now();
-    const digestAt = nextMidnight(now - DIGEST_HOUR_MS) + DIGEST_HOUR_MS;
+    // The first digest goes out at today's 07:00, or at once when that has passed.
+    const digestAt = Math.floor(now / DAY_MS) * DAY_MS + DIGEST_HOUR_MS;
     await enqueueJobs(this.database.db, [
       { kind: 'rules', key: 'rules', run_at: now, payload_json: '{}' },
       { kind: 'due_soon', key: 'due_soon', run_at: now, payload_json: '{}' },

@@ -54,3 +54,12 @@ export const router = new HashRouter();
 export function href(path: string): string {
   return `#${path}`;
 }
+
+/** Reads the instance and milestone of a matched route such as `/tasks/:instanceId/:milestoneId`. */
+export function milestoneRoute(
+  params: Record<string, string> | null,
+): { instanceId: string; milestoneId: string } | null {
+  const instanceId = params?.instanceId;
+  const milestoneId = params?.milestoneId;
+  return instanceId && milestoneId ? { instanceId, milestoneId } : null;
+}

@@ -4,6 +4,7 @@ import * as initial from './0001_initial.ts';
 import * as drafts from './0002_drafts.ts';
 import * as rules from './0003_rules.ts';
 import * as notifications from './0004_notifications.ts';
+import * as instancePaused from './0005_instance_paused.ts';
 
 /**
  * A forward-only migration. It receives the dialect for the few statements that differ between
@@ -22,6 +23,7 @@ const migrations: Record<string, DialectMigration> = {
   '0002_drafts': drafts,
   '0003_rules': rules,
   '0004_notifications': notifications,
+  '0005_instance_paused': instancePaused,
 };
 
 /** Names of all migrations, in the order they apply. */

@@ -6,6 +6,15 @@ import type { ProblemIndex } from '../problems.ts';
 export interface MilestoneNodeData extends Record<string, unknown> {
   milestone: DesignerMilestone;
   problems: Problem[];
+  /** The milestone's state in a running instance, for read-only instance graphs. */
+  progress?: MilestoneProgress;
+}
+
+export interface MilestoneProgress {
+  state: 'locked' | 'ready' | 'active' | 'done' | 'skipped' | (string & {});
+  dueAt: number | null;
+  overdue: boolean;
+  assigneeName: string | null;
 }
 
 export type MilestoneNode = Node<MilestoneNodeData, 'milestone'>;
