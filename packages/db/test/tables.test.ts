@@ -92,6 +92,7 @@ describeEachDialect('tables', (dialect) => {
       anchor_date: '2026-03-31',
       occurrence_key: 'renewal:acme:2026-03-31',
       rule_id: 'renewal-90-days',
+      paused_ms: 60_000,
       started_by: 'u-lead',
       ended_at: null,
       paused_at: AT + 60_000,
