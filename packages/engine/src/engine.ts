@@ -11,7 +11,18 @@ import { Notifications } from './notifications.ts';
 import { Queries } from './queries.ts';
 import { Rules } from './rules.ts';
 import { Scheduler } from './scheduler.ts';
-import { durationReport, type DurationReport } from './reports.ts';
+import {
+  bottleneckInstances,
+  bottlenecks,
+  durationReport,
+  milestoneStats,
+  PERCENTILE_METHOD,
+  statusBoard,
+  workflowStats,
+  type Breakdown,
+  type DurationReport,
+  type ReportFilter,
+} from './reports/index.ts';
 import { Users } from './users.ts';
 import { Workflows } from './workflows.ts';
 
@@ -122,6 +133,37 @@ export class Engine {
       .set({ daily_digest: enabled ? 1 : 0 })
       .where('id', '=', userId)
       .execute();
+  }
+
+  /**
+   * Every report figure for a filter, computed in the database: milestone and workflow duration
+   * distributions split by `breakdown`, the status board and the bottlenecks.
+   */
+  async reportOverview(filter: ReportFilter, breakdown: Breakdown = 'none') {
+    const all = await this.workflows.versions(filter.workflowKey);
+    if (all.length === 0) {
+      throw new NotFoundError('published workflow', filter.workflowKey, 'Publish it first.');
+    }
+    const versions = filter.versions?.length
+      ? all.filter((v) => filter.versions!.includes(v.version))
+      : all;
+    const now = this.clock.now();
+    return {
+      workflowKey: filter.workflowKey,
+      versions: all.map((v) => v.version),
+      percentileMethod: PERCENTILE_METHOD,
+      breakdown,
+      milestones: await milestoneStats(this.database, versions, filter, breakdown),
+      workflow: await workflowStats(this.database, versions, filter, breakdown),
+      status: await statusBoard(this.database, versions, filter, now),
+      bottlenecks: await bottlenecks(this.database, versions, filter, now),
+    };
+  }
+
+  /** The instances behind a bottleneck. */
+  async bottleneckInstances(filter: ReportFilter, milestoneId: string) {
+    const versions = await this.workflows.versions(filter.workflowKey);
+    return bottleneckInstances(this.database, versions, filter, milestoneId, this.clock.now());
   }
 
   /** Per-milestone durations of a workflow's version (the latest when none is given). */

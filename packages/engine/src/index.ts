@@ -67,8 +67,29 @@ export { PublishWarningsError, simulateWorkflow } from './simulation.ts';
 export type { SimulatedMilestone, Simulation, SimulationOptions } from './simulation.ts';
 
 // Reports
-export { durationReport, PERCENTILE_METHOD } from './reports.ts';
-export type { DurationReport, MilestoneDurations } from './reports.ts';
+export {
+  bottleneckInstances,
+  bottlenecks,
+  durationReport,
+  milestoneStats,
+  PERCENTILE_METHOD,
+  statusBoard,
+  workflowStats,
+} from './reports/index.ts';
+export type {
+  Bottleneck,
+  BottleneckInstance,
+  Breakdown,
+  Distribution,
+  DurationReport,
+  InstanceStanding,
+  MilestoneDurations,
+  MilestoneStatsRow,
+  ReportFilter,
+  StatusBoard,
+  StatusInstance,
+  WorkflowStatsRow,
+} from './reports/index.ts';
 
 // Drafts
 export { DraftConflictError, Drafts } from './drafts.ts';

@@ -157,6 +157,17 @@ export class Workflows {
     return compiled;
   }
 
+  /** Every published version of a workflow, oldest first. */
+  async versions(key: string): Promise<WorkflowVersion[]> {
+    const rows = await this.database.db
+      .selectFrom('workflow_versions')
+      .selectAll()
+      .where('workflow_key', '=', key)
+      .orderBy('version')
+      .execute();
+    return rows.map((row) => this.#toVersion(row));
+  }
+
   async list(): Promise<WorkflowSummary[]> {
     const rows = await this.database.db
       .selectFrom('workflows')

@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { IsoDate } from '@milepost/model';
 import { z } from 'zod';
 import { authedProcedure, roleProcedure, router } from '../trpc.ts';
 
@@ -61,12 +62,50 @@ export const accountsRouter = router({
   }),
 });
 
+const ReportFilterInput = z.object({
+  workflowKey: z.string().min(1),
+  versions: z.array(z.number().int().positive()).optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+  ownerId: z.string().optional(),
+  segment: z.string().optional(),
+});
+
 export const reportsRouter = router({
   durations: roleProcedure('lead', 'admin')
     .input(
       z.object({ workflowKey: z.string().min(1), version: z.number().int().positive().optional() }),
     )
     .query(({ ctx, input }) => ctx.engine.durationReport(input.workflowKey, input.version)),
+
+  /**
+   * Every figure of the reports page for a filter: milestone and workflow durations split by
+   * owner, segment or version, the status board with its instances, and the bottlenecks.
+   */
+  overview: roleProcedure('lead', 'admin')
+    .input(
+      z.object({
+        filter: ReportFilterInput,
+        breakdown: z.enum(['none', 'owner', 'segment', 'version']).default('none'),
+      }),
+    )
+    .query(async ({ ctx, input }) => ({
+      ...(await ctx.engine.reportOverview(input.filter, input.breakdown)),
+      // TODO: alert tasks fill this group once alert types and alerts exist.
+      alertTasks: {
+        opened: 0,
+        closed: 0,
+        dismissed: 0,
+        medianDaysToClose: null,
+        byType: [],
+        byOwner: [],
+      },
+    })),
+
+  /** The instances behind a bottleneck: where the milestone ran or runs over its target. */
+  bottleneckInstances: roleProcedure('lead', 'admin')
+    .input(z.object({ filter: ReportFilterInput, milestoneId: z.string().min(1) }))
+    .query(({ ctx, input }) => ctx.engine.bottleneckInstances(input.filter, input.milestoneId)),
 });
 
 export const usersRouter = router({

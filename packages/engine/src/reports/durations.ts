@@ -1,7 +1,7 @@
 import type { Database } from '@milepost/db';
 import { DAY_MS } from '@milepost/model';
 import { sql } from 'kysely';
-import type { WorkflowVersion } from './workflows.ts';
+import type { WorkflowVersion } from '../workflows.ts';
 
 /**
  * Percentiles use the nearest-rank method: the p-th percentile of n sorted durations is the

@@ -1,0 +1,65 @@
+import { DAY_MS } from '@milepost/model';
+import { sql, type RawBuilder } from 'kysely';
+import type { WorkflowVersion } from '../workflows.ts';
+
+/** What a report covers. Dates bound the instances' start, in UTC, both inclusive. */
+export interface ReportFilter {
+  workflowKey: string;
+  /** Version numbers; all versions when empty or absent. */
+  versions?: number[];
+  from?: string;
+  to?: string;
+  ownerId?: string;
+  segment?: string;
+}
+
+/** How a report splits its figures side by side. */
+export type Breakdown = 'none' | 'owner' | 'segment' | 'version';
+
+/**
+ * The SQL condition on instances `i`, their accounts `a` and versions `v` for a filter. Every
+ * value goes in as a parameter.
+ */
+export function filterCondition(filter: ReportFilter): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`i.workflow_key = ${filter.workflowKey}`];
+  if (filter.versions?.length) parts.push(sql`v.version in (${sql.join(filter.versions)})`);
+  if (filter.from) parts.push(sql`i.started_at >= ${Date.parse(`${filter.from}T00:00:00Z`)}`);
+  if (filter.to) parts.push(sql`i.started_at < ${Date.parse(`${filter.to}T00:00:00Z`) + DAY_MS}`);
+  if (filter.ownerId) parts.push(sql`a.owner_id = ${filter.ownerId}`);
+  if (filter.segment) parts.push(sql`a.segment = ${filter.segment}`);
+  return sql.join(parts, sql` and `);
+}
+
+/** The SQL expression of the group a row belongs to, as text. */
+export function groupExpression(breakdown: Breakdown): RawBuilder<unknown> {
+  switch (breakdown) {
+    case 'owner':
+      return sql`coalesce(a.owner_id, '')`;
+    case 'segment':
+      return sql`coalesce(a.segment, '')`;
+    case 'version':
+      return sql`cast(v.version as text)`;
+    default:
+      return sql`''`;
+  }
+}
+
+/**
+ * A SQL expression giving each row's milestone target in milliseconds, from the definitions of
+ * the versions involved: `case when i.version_id = ? and m.milestone_id = ? then ? ... end`.
+ */
+export function targetExpression(versions: readonly WorkflowVersion[]): RawBuilder<number> {
+  const cases = versions.flatMap((version) =>
+    version.definition.milestones.map(
+      (m) =>
+        sql`when i.version_id = ${version.id} and m.milestone_id = ${m.id} then ${Math.round(m.targetDays * DAY_MS)}`,
+    ),
+  );
+  if (cases.length === 0) return sql<number>`0`;
+  return sql<number>`(case ${sql.join(cases, sql` `)} else 0 end)`;
+}
+
+/** Nearest-rank percentile over ranked rows: the value at rank ceil(p / 100 * n). */
+export function nearestRank(value: RawBuilder<unknown>, rank: string, count: string, p: number) {
+  return sql`min(case when ${sql.ref(rank)} = (${sql.ref(count)} * ${p} + 99) / 100 then ${value} end)`;
+}
