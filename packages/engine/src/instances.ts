@@ -82,7 +82,7 @@ class StaleRevisionError extends Error {}
 
 type TransitionRow = Insertable<TransitionsTable>;
 
-const DEPLOY_CHUNK = 100;
+const DEPLOY_CHUNK = 1_000;
 const CACHE_LIMIT = 50_000;
 
 /** Workflow instances: deployment and events, each written with its transitions in one transaction. */
