@@ -1,4 +1,6 @@
+import { runDesignerBench } from './designer.ts';
 import { runEngineBench } from './engine-throughput.ts';
+import { print } from './report.ts';
 import { runAccountSearchBench, runRuleStartBench } from './scale.ts';
 
 /**
@@ -9,6 +11,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   engine: () => runEngineBench(Number(process.env.MILEPOST_BENCH_INSTANCES ?? 10_000)),
   rules: () => runRuleStartBench(),
   accounts: () => runAccountSearchBench(),
+  designer: async () => (await runDesignerBench()).map(print),
 };
 
 const only = process.argv[2];
