@@ -81,7 +81,7 @@ export async function simulateWorkflow(
     if (!found)
       throw new NotFoundError('account', options.accountId, 'Pick an account that exists.');
     account = found;
-    const dateRule = options.rules?.find((rule) => rule.trigger.kind === 'date');
+    const dateRule = options.rules?.find((rule) => rule.enabled && rule.trigger.kind === 'date');
     if (dateRule && dateRule.trigger.kind === 'date') {
       const anchor = found.dates[dateRule.trigger.anchor];
       const horizon = msToDate(today + 3 * 366 * DAY_MS);

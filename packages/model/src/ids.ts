@@ -27,7 +27,16 @@ export const WorkflowKey = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
 export type WorkflowKey = z.infer<typeof WorkflowKey>;
 
 /** A calendar date in UTC, `YYYY-MM-DD`. */
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, {
-  message: 'Expected a date written YYYY-MM-DD.',
-});
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'Expected a date written YYYY-MM-DD.' })
+  .refine(
+    (date) => {
+      const parsed = new Date(`${date}T00:00:00Z`);
+      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
+    },
+    {
+      message: 'Expected a calendar date that exists, written YYYY-MM-DD.',
+    },
+  );
 export type IsoDate = z.infer<typeof IsoDate>;

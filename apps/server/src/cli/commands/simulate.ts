@@ -1,5 +1,5 @@
 import { simulateWorkflow, type Engine, type Simulation } from '@milepost/engine';
-import { DeploymentRule, msToDate, type WorkflowDefinition } from '@milepost/model';
+import { DeploymentRule, IsoDate, msToDate, type WorkflowDefinition } from '@milepost/model';
 import { z } from 'zod';
 import { readJsonFile } from '../files.ts';
 import { CliError, output, withEngine, type GlobalOptions } from '../runtime.ts';
@@ -38,6 +38,15 @@ export function rulesOf(file: string): DeploymentRule[] | undefined {
   return parsed.data;
 }
 
+/** Reads `--as-of`, rejecting a date that is not on the calendar, such as 2025-02-30. */
+function parseAsOf(value: string): IsoDate {
+  const ms = Date.parse(value);
+  if (!IsoDate.safeParse(value).success || Number.isNaN(ms) || msToDate(ms) !== value) {
+    throw new CliError(`Invalid --as-of "${value}": use a calendar date written YYYY-MM-DD.`);
+  }
+  return value;
+}
+
 /** `workflow simulate FILE [--account ID] [--as-of DATE]`: projected timeline and warnings. */
 export async function simulateCommand(
   file: string,
@@ -45,21 +54,24 @@ export async function simulateCommand(
 ): Promise<void> {
   const definition = loadDefinition(file);
   const rules = rulesOf(file);
+  const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
   const result = await withEngine(options, (engine) =>
     simulate(engine, definition, {
-      ...(options.asOf ? { asOf: options.asOf } : {}),
+      ...(asOf ? { asOf } : {}),
       ...(options.account ? { accountId: options.account } : {}),
       ...(rules ? { rules } : {}),
     }),
   );
-  const { projection: _projection, ...summary } = result;
+  // The JSON output leaves out the raw projection: its times are epoch milliseconds, and the
+  // timeline already gives them as dates.
+  const { projection, ...summary } = result;
   output(
     options,
     {
       workflow: definition.key,
       ...summary,
-      durationDays: result.projection.durationDays,
-      targetDays: result.projection.targetDays,
+      durationDays: projection.durationDays,
+      targetDays: projection.targetDays,
     },
     () => [
       `${definition.key}${result.account ? ` for ${result.account.id} (${result.account.name})` : ''}: ${result.startDate} to ${result.endDate}, ${Math.round(result.projection.durationDays * 10) / 10} days (target ${result.projection.targetDays ?? 'none'}).`,
