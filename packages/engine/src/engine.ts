@@ -68,7 +68,7 @@ export class Engine {
     );
   }
 
-  /** A page of accounts matching a search and filters. */
+  /** Lists one page of accounts matching a search and filters. */
   listAccounts(filter: AccountListFilter): Promise<AccountPage> {
     return listAccounts(this.database, filter, this.clock.now());
   }
@@ -115,7 +115,7 @@ export class Engine {
     });
   }
 
-  /** The stored revision of an instance, to notice changes made elsewhere. */
+  /** Reads the stored revision of an instance, so a view can notice changes made elsewhere. */
   async instanceRevision(instanceId: string): Promise<number> {
     const row = await this.database.db
       .selectFrom('instances')
@@ -136,7 +136,7 @@ export class Engine {
   }
 
   /**
-   * Every report figure for a filter, computed in the database: milestone and workflow duration
+   * Computes every report figure for a filter in the database: milestone and workflow duration
    * distributions split by `breakdown`, the status board and the bottlenecks.
    */
   async reportOverview(filter: ReportFilter, breakdown: Breakdown = 'none') {
@@ -160,7 +160,7 @@ export class Engine {
     };
   }
 
-  /** The instances behind a bottleneck. */
+  /** Lists the instances behind a bottleneck. */
   async bottleneckInstances(filter: ReportFilter, milestoneId: string) {
     const versions = await this.workflows.versions(filter.workflowKey);
     return bottleneckInstances(this.database, versions, filter, milestoneId, this.clock.now());

@@ -23,7 +23,7 @@ import type { Workflows } from './workflows.ts';
 export interface ApplyEventOptions {
   instanceId: string;
   event: InstanceEvent;
-  /** Who caused the event; `null` for the scheduler. */
+  /** The user who caused the event; `null` for the scheduler. */
   userId: string | null;
   /** A repeated key applies once: the repeat returns the current state and changes nothing. */
   idempotencyKey?: string;
@@ -31,7 +31,7 @@ export interface ApplyEventOptions {
   expectedRevision?: number;
   /** Marks the transitions as work of the simulated team. */
   simulated?: boolean;
-  /** Why the change was made, recorded on the instance's status transition (a rule's exit). */
+  /** The reason for the change, recorded on the instance's status transition (a rule's exit). */
   reason?: string;
 }
 

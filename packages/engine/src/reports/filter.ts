@@ -2,7 +2,7 @@ import { DAY_MS } from '@milepost/model';
 import { sql, type RawBuilder } from 'kysely';
 import type { WorkflowVersion } from '../workflows.ts';
 
-/** What a report covers. Dates bound the instances' start, in UTC, both inclusive. */
+/** The scope of a report. Dates bound the instances' start, in UTC, both inclusive. */
 export interface ReportFilter {
   workflowKey: string;
   /** Version numbers; all versions when empty or absent. */
@@ -13,11 +13,11 @@ export interface ReportFilter {
   segment?: string;
 }
 
-/** How a report splits its figures side by side. */
+/** The dimension a report splits its figures by, side by side. */
 export type Breakdown = 'none' | 'owner' | 'segment' | 'version';
 
 /**
- * The SQL condition on instances `i`, their accounts `a` and versions `v` for a filter. Every
+ * Builds the SQL condition on instances `i`, their accounts `a` and versions `v` for a filter. Every
  * value goes in as a parameter.
  */
 export function filterCondition(filter: ReportFilter): RawBuilder<unknown> {
@@ -30,7 +30,7 @@ export function filterCondition(filter: ReportFilter): RawBuilder<unknown> {
   return sql.join(parts, sql` and `);
 }
 
-/** The SQL expression of the group a row belongs to, as text. */
+/** Builds the SQL expression of the group a row belongs to, as text. */
 export function groupExpression(breakdown: Breakdown): RawBuilder<unknown> {
   switch (breakdown) {
     case 'owner':
@@ -45,21 +45,26 @@ export function groupExpression(breakdown: Breakdown): RawBuilder<unknown> {
 }
 
 /**
- * A SQL expression giving each row's milestone target in milliseconds, from the definitions of
+ * Builds a SQL expression giving each row's milestone target in milliseconds, from the definitions of
  * the versions involved: `case when i.version_id = ? and m.milestone_id = ? then ? ... end`.
  */
 export function targetExpression(versions: readonly WorkflowVersion[]): RawBuilder<number> {
   const cases = versions.flatMap((version) =>
     version.definition.milestones.map(
       (m) =>
-        sql`when i.version_id = ${version.id} and m.milestone_id = ${m.id} then ${Math.round(m.targetDays * DAY_MS)}`,
+        sql`when i.version_id = ${version.id} and m.milestone_id = ${m.id} then cast(${Math.round(m.targetDays * DAY_MS)} as bigint)`,
     ),
   );
   if (cases.length === 0) return sql<number>`0`;
   return sql<number>`(case ${sql.join(cases, sql` `)} else 0 end)`;
 }
 
-/** Nearest-rank percentile over ranked rows: the value at rank ceil(p / 100 * n). */
+/**
+ * Nearest-rank percentile over ranked rows: the value at rank ceil(p / 100 * n). `p` goes in as
+ * an integer literal, because better-sqlite3 binds numbers as REAL and the division would then
+ * no longer truncate to a whole rank.
+ */
 export function nearestRank(value: RawBuilder<unknown>, rank: string, count: string, p: number) {
-  return sql`min(case when ${sql.ref(rank)} = (${sql.ref(count)} * ${p} + 99) / 100 then ${value} end)`;
+  const percent = sql.lit(Math.trunc(p));
+  return sql`min(case when ${sql.ref(rank)} = (${sql.ref(count)} * ${percent} + 99) / 100 then ${value} end)`;
 }

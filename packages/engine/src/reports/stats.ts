@@ -66,6 +66,19 @@ const quantiles = () =>
     ),
   );
 
+/**
+ * The versions whose definitions name a row's targets, newest first. A row of the version
+ * breakdown takes its own version's definition, so each version shows its own targets.
+ */
+function newestFirst(
+  versions: readonly WorkflowVersion[],
+  breakdown: Breakdown,
+  group: string,
+): WorkflowVersion[] {
+  const own = breakdown === 'version' ? versions.filter((v) => String(v.version) === group) : [];
+  return [...own, ...[...versions].reverse()];
+}
+
 /** Per-milestone duration distributions for a filter, split by a breakdown. */
 export async function milestoneStats(
   database: Database,
@@ -113,20 +126,17 @@ export async function milestoneStats(
     order by grp, milestone_id
   `.execute(database.db);
 
-  const latest = versions.at(-1);
-  const milestoneOf = (id: string) =>
-    [...versions]
-      .reverse()
-      .flatMap((v) => v.definition.milestones)
-      .find((m) => m.id === id);
   return result.rows.map((row) => {
-    const milestone = milestoneOf(String(row.milestone_id));
+    const group = String(row.grp ?? '');
+    const milestone = newestFirst(versions, breakdown, group)
+      .flatMap((v) => v.definition.milestones)
+      .find((m) => m.id === String(row.milestone_id));
     const withDue = Number(row.with_due ?? 0);
     return {
-      group: String(row.grp ?? ''),
+      group,
       milestoneId: String(row.milestone_id),
       name: milestone?.name ?? String(row.milestone_id),
-      targetDays: milestone?.targetDays ?? latest?.definition.targetDays ?? 0,
+      targetDays: milestone?.targetDays ?? 0,
       duration: distribution(row),
       active: {
         count: Number(row.n_active ?? 0),
@@ -153,7 +163,7 @@ export async function workflowStats(
       : sql`(case ${sql.join(
           targets.map(
             (v) =>
-              sql`when i.version_id = ${v.id} then ${Math.round(v.definition.targetDays! * DAY_MS)}`,
+              sql`when i.version_id = ${v.id} then cast(${Math.round(v.definition.targetDays! * DAY_MS)} as bigint)`,
           ),
           sql` `,
         )} end)`;
@@ -185,9 +195,10 @@ export async function workflowStats(
 
   return result.rows.map((row) => {
     const withTarget = Number(row.with_target ?? 0);
+    const group = String(row.grp ?? '');
     return {
-      group: String(row.grp ?? ''),
-      targetDays: versions.at(-1)?.definition.targetDays ?? null,
+      group,
+      targetDays: newestFirst(versions, breakdown, group)[0]?.definition.targetDays ?? null,
       duration: distribution(row),
       meanDeviationDays: days(row.deviation_ms),
       onTimeShare: withTarget === 0 ? null : Number(row.on_time ?? 0) / withTarget,
