@@ -9,7 +9,7 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
 import { dueJob, enqueueJobs } from './jobs.ts';
-import { assignedNotification, enqueueNotifications } from './notifications.ts';
+import { assignedNotification } from './notifications.ts';
 import type { QueryTemplates } from './query-templates.ts';
 
 type TransitionRow = Insertable<TransitionsTable>;
@@ -44,6 +44,20 @@ const TRANSITION_COLUMNS = [
   'from_state',
   'to_state',
   'detail',
+] as const;
+
+/** Job columns in the order `dueJob` builds rows. */
+const JOB_COLUMNS = ['kind', 'key', 'run_at', 'payload_json'] as const;
+
+/** Notification columns in the order `assignedNotification` builds rows. */
+const NOTIFICATION_COLUMNS = [
+  'user_id',
+  'kind',
+  'key',
+  'instance_id',
+  'milestone_id',
+  'message',
+  'created_at',
 ] as const;
 
 /** The outcome of one write inside a batch. */
@@ -235,8 +249,31 @@ export async function runWrite(
   const timers = write.milestones.flatMap(({ id, set }) =>
     typeof set.due_at === 'number' ? [dueJob(write.instanceId, id, set.due_at)] : [],
   );
-  if (timers.length > 0) await enqueueJobs(trx, timers);
-  await enqueueNotifications(trx, write.notifications);
+  if (timers.length > 0) {
+    await templates.run(
+      trx,
+      `insert-jobs-${timers.length}`,
+      () =>
+        trx
+          .insertInto('jobs')
+          .values(timers)
+          .onConflict((conflict) => conflict.column('key').doNothing()),
+      timers.flatMap((job) => JOB_COLUMNS.map((column) => job[column])),
+    );
+  }
+  const notices = write.notifications;
+  if (notices.length > 0) {
+    await templates.run(
+      trx,
+      `insert-notifications-${notices.length}`,
+      () =>
+        trx
+          .insertInto('notifications')
+          .values(notices)
+          .onConflict((conflict) => conflict.column('key').doNothing()),
+      notices.flatMap((notice) => NOTIFICATION_COLUMNS.map((column) => notice[column])),
+    );
+  }
   for (const { id, set } of write.milestones) {
     await templates.run(
       trx,

@@ -14,6 +14,7 @@ import { toAccount } from './accounts.ts';
 import { readyFields, type ReadyContext } from './assignment.ts';
 import { changedMilestones, planWrite } from './event-write.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import { QueryTemplates } from './query-templates.ts';
 import { dueJob, enqueueJobs } from './jobs.ts';
 import { assignedNotification, enqueueNotifications } from './notifications.ts';
 import type { Clock } from './clock.ts';
@@ -89,6 +90,7 @@ const CACHE_LIMIT = 50_000;
 export class Instances {
   readonly #cache = new Map<string, LoadedInstance>();
   readonly #batcher: WriteBatcher;
+  readonly #templates = new QueryTemplates();
 
   constructor(
     private readonly database: Database,
@@ -437,11 +439,15 @@ export class Instances {
   }
 
   async #readyContext(loaded: LoadedInstance, compiled: CompiledWorkflow): Promise<ReadyContext> {
-    const row = await this.database.db
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', loaded.accountId)
-      .executeTakeFirstOrThrow();
+    const db = this.database.db;
+    const result = await this.#templates.run<Parameters<typeof toAccount>[0]>(
+      db,
+      'select-account',
+      () => db.selectFrom('accounts').selectAll().where('id', '=', loaded.accountId),
+      [loaded.accountId],
+    );
+    const row = result.rows[0];
+    if (!row) throw new NotFoundError('account', loaded.accountId);
     const byEmail = compiled.definition.milestones.some((m) => m.assignee.kind !== 'account_owner');
     return {
       startAt: loaded.startedAt,
