@@ -338,10 +338,10 @@ export class Instances {
   async #write(loaded: LoadedInstance, options: ApplyEventOptions): Promise<ApplyEventResult> {
     const compiled = await this.workflows.compiled(loaded.versionId);
     const next = compiled.apply(loaded.snapshot, options.event);
-    const becameReady = changedMilestones(
-      compiled.states(loaded.snapshot),
-      compiled.states(next),
-    ).some((id) => compiled.states(next)[id] === 'ready');
+    const after = compiled.states(next);
+    const becameReady = changedMilestones(compiled.states(loaded.snapshot), after).some(
+      (id) => after[id] === 'ready',
+    );
     const write = planWrite({
       compiled,
       instanceId: loaded.id,
@@ -372,7 +372,7 @@ export class Instances {
       instanceId: loaded.id,
       revision: write.revision,
       status: write.status,
-      states: compiled.states(next),
+      states: after,
       applied: true,
     };
   }
