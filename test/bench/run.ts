@@ -1,6 +1,7 @@
 import { runDesignerBench } from './designer.ts';
 import { runEngineBench } from './engine-throughput.ts';
 import { print } from './report.ts';
+import { runReportsBench } from './reports.ts';
 import { runAccountSearchBench, runRuleStartBench } from './scale.ts';
 
 /**
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   rules: () => runRuleStartBench(),
   accounts: () => runAccountSearchBench(),
   designer: async () => (await runDesignerBench()).map(print),
+  reports: () => runReportsBench(),
 };
 
 const only = process.argv[2];

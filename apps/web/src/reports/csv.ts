@@ -8,7 +8,7 @@ export interface CsvTable {
 }
 
 /**
- * Formats one field as RFC 4180 asks: a field holding a comma, a double quote, a carriage return
+ * Formats one field as RFC 4180 specifies: a field containing a comma, a double quote, a carriage return
  * or a newline is wrapped in double quotes, and each quote inside is doubled.
  */
 export function csvField(value: CsvValue): string {

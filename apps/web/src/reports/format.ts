@@ -21,12 +21,12 @@ export function csvNumber(value: number | null | undefined): number | null {
   return value === null || value === undefined ? null : Math.round(value * 1000) / 1000;
 }
 
-/** The column title of a breakdown's groups. */
+/** Returns the column title of a breakdown's groups. */
 export function breakdownLabel(breakdown: Breakdown): string {
   return { none: 'All', owner: 'Owner', segment: 'Segment', version: 'Version' }[breakdown];
 }
 
-/** The label of one group: owner names instead of ids, and a word for an empty group. */
+/** Returns the label of one group: an owner's name for its id, and a word for an empty group. */
 export function groupLabel(
   breakdown: Breakdown,
   group: string,
