@@ -61,6 +61,7 @@ export class Notifications {
       .selectFrom('notifications')
       .selectAll()
       .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(options.limit ?? 50)
       .execute();

@@ -102,6 +102,11 @@ export async function seedDemo(database: Database, clock: Clock, seed = 7): Prom
     const startsDaysAgo =
       key === 'onboarding' ? 5 + Math.floor(random() * 70) : 3 + Math.floor(random() * 40);
     simulated.set(today - startsDaysAgo * DAY_MS + index * 60_000);
+    if (key === 'onboarding') {
+      // An onboarding starts when the account signs up, so its signup date follows the start.
+      const signedUp = { ...account.dates, signup_date: msToDate(simulated.now()) };
+      await engine.accounts.upsert([{ ...account, dates: signedUp }]);
+    }
     const { started } = await engine.instances.deploy(version.id, [account.id], {
       userId: lead.id,
       simulated: true,
@@ -116,5 +121,11 @@ export async function seedDemo(database: Database, clock: Clock, seed = 7): Prom
     const view = await engine.queries.instance(instanceId);
     if (view.status === 'completed') summary.completed++;
   }
+  // The history's own notifications are read; only what happened in the last two days is new.
+  await database.db
+    .updateTable('notifications')
+    .set({ read_at: today })
+    .where('created_at', '<', today - 2 * DAY_MS)
+    .execute();
   return summary;
 }
