@@ -40,6 +40,7 @@ export async function durationsCommand(
   const report = await withEngine(options, (engine) => engine.durationReport(key, version));
   const fixed = (value: number | null, digits = 1) =>
     value === null ? '-' : value.toFixed(digits);
+  const empty = report.milestones.every((m) => m.count === 0);
   output(options, report, () => [
     `${report.workflowKey} version ${report.version} (days; percentiles by the ${report.percentileMethod} method)`,
     ['milestone', 'count', 'median', 'p90', 'target', 'deviation', 'on time'].join('\t'),
@@ -54,6 +55,11 @@ export async function durationsCommand(
         m.onTimeShare === null ? '-' : `${Math.round(m.onTimeShare * 100)}%`,
       ].join('\t'),
     ),
+    ...(empty && report.version > 1
+      ? [
+          `No milestone of version ${report.version} is done yet; earlier versions: --version 1 to ${report.version - 1}.`,
+        ]
+      : []),
   ]);
 }
 
