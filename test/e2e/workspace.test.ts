@@ -154,7 +154,10 @@ describeBrowser('CSM workspace', () => {
     await panel(page).getByRole('textbox', { name: 'Note' }).fill('Customer wants SSO early.');
     await panel(page).getByRole('button', { name: 'Save note' }).click();
     await panel(page).getByText('note set to “Customer wants SSO early.”').waitFor();
+    const history = panel(page).getByRole('list', { name: 'Milestone history' });
+    await history.getByText('Kickoff call: ready → active, ticked “Send the agenda”').waitFor();
     await page.screenshot({ path: screenshotPath('workspace-task-detail') });
+    await history.screenshot({ path: screenshotPath('workspace-task-history') });
     await tickAndComplete(page, ['Agree the plan']);
 
     await panel(page).getByRole('link', { name: 'Acme Corp' }).click();
@@ -261,6 +264,20 @@ describeBrowser('CSM workspace', () => {
     await page.context().close();
   });
 
+  it('names assignees on the team list', async () => {
+    const lead = await signIn(browser, server.url, 'lead');
+    await lead.getByRole('link', { name: 'Tasks', exact: true }).click();
+    await lead.getByLabel('Tasks of').selectOption({ label: 'The whole team' });
+    const row = taskRow(lead, 'Kickoff call', 'Gamma Inc');
+    await row.getByTestId('task-assignee').getByText('Assigned to Cody CSM').waitFor();
+    expect(lead.url()).toContain('scope=team');
+
+    await lead.reload();
+    await row.getByTestId('task-assignee').waitFor();
+    expect(await lead.getByLabel('Tasks of').inputValue()).toBe('team');
+    await lead.context().close();
+  });
+
   it('moves an open task when a lead reassigns', async () => {
     const lead = await signIn(browser, server.url, 'lead');
     await lead.goto(`${server.url}/#/accounts`);
@@ -283,10 +300,18 @@ describeBrowser('CSM workspace', () => {
     const csm2 = await signInWith(browser, server.url, SECOND_CSM);
     await taskRow(csm2, 'Kickoff call', 'Beta Labs').waitFor();
     await csm2.getByRole('button', { name: /Notifications/ }).click();
-    await csm2
+    const notification = csm2
       .getByRole('region', { name: 'Notifications' })
-      .getByText('New task: Kickoff call for Beta Labs.')
-      .waitFor();
+      .getByTestId('notification')
+      .filter({ hasText: 'New task: Kickoff call for Beta Labs.' });
+    await notification.waitFor();
+    const unread = csm2.getByTestId('unread-count');
+    const unreadBefore = Number(await unread.textContent());
+    expect(unreadBefore).toBeGreaterThan(0);
+    await csm2.screenshot({ path: screenshotPath('workspace-notifications') });
+    await notification.getByRole('link').click();
+    await panel(csm2).getByRole('heading', { name: 'Kickoff call' }).waitFor();
+    await expect.poll(async () => Number(await unread.textContent())).toBe(unreadBefore - 1);
     await csm2.context().close();
 
     const csm = await signIn(browser, server.url, 'csm');

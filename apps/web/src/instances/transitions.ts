@@ -12,7 +12,13 @@ export function describeTransition(
 
   if (typeof detail.item === 'string') {
     const title = milestone?.items.find((item) => item.id === detail.item)?.title ?? detail.item;
-    return `${subject}: ${detail.done ? 'ticked' : 'unticked'} “${title}”`;
+    const tick = `${detail.done ? 'ticked' : 'unticked'} “${title}”`;
+    // The first tick on a ready milestone makes it active, and the engine stores both changes
+    // as one transition, so the sentence names the state change as well as the tick.
+    if (transition.from && transition.from !== transition.to) {
+      return `${subject}: ${transition.from} → ${transition.to}, ${tick}`;
+    }
+    return `${subject}: ${tick}`;
   }
   if (typeof detail.note === 'string') {
     return detail.note ? `${subject}: note set to “${detail.note}”` : `${subject}: note cleared`;

@@ -27,3 +27,30 @@ export function formatElapsed(ms: number): string {
   if (hours > 0) return `${hours} h`;
   return `${minutes} min`;
 }
+
+/** Turns a field key such as `renewal_date`, `arrUsd` or `seat-count` into `Renewal date`. */
+export function fieldLabel(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : key;
+}
+
+const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+/** Formats a custom field value: numbers with separators, booleans as yes or no, a dash for none. */
+export function formatFieldValue(value: string | number | boolean | null): string {
+  if (value === null || value === '') return '—';
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (typeof value === 'number') return numberFormat.format(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatIsoDate(value);
+  return value;
+}
+
+/** Formats a `YYYY-MM-DD` date as a calendar date, leaving other text as it is. */
+export function formatIsoDate(value: string): string {
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(ms) ? value : formatDate(ms);
+}

@@ -1,31 +1,52 @@
 /**
  * A hash router: the route is the part of the address after `#`, such as `#/workflows/onboarding`,
- * so the server serves the same page for every route and reloads keep the place.
+ * so the server serves the same page for every route and reloads keep the place. A route may end
+ * in a query, as in `#/tasks?scope=team`, which pages use for filters that should survive a reload.
  */
 class HashRouter {
-  path = $state(readPath());
+  /** The route without its query, such as `/tasks`. */
+  path = $state(readLocation().path);
+  /** The query of the route without the leading `?`, or an empty string. */
+  query = $state(readLocation().query);
 
   constructor() {
     if (typeof window !== 'undefined') {
-      window.addEventListener('hashchange', () => (this.path = readPath()));
+      window.addEventListener('hashchange', () => this.#set(readLocation()));
     }
   }
 
-  /** Goes to `path`, adding a history entry. */
-  navigate(path: string): void {
-    if (path === this.path) return;
-    window.location.hash = path;
+  /** Goes to `target`, a path with an optional query, adding a history entry. */
+  navigate(target: string): void {
+    if (target === joinRoute(this.path, this.query)) return;
+    window.location.hash = target;
   }
 
-  /** Replaces the current history entry with `path`. */
-  replace(path: string): void {
-    window.history.replaceState(null, '', `#${path}`);
-    this.path = path;
+  /** Replaces the current history entry with `target`, a path with an optional query. */
+  replace(target: string): void {
+    window.history.replaceState(null, '', `#${target}`);
+    this.#set(splitRoute(target));
+  }
+
+  /** Returns the query parameters of the current route. */
+  params(): URLSearchParams {
+    return new URLSearchParams(this.query);
+  }
+
+  /**
+   * Replaces the query of the current route with `params`, leaving out empty values, without
+   * adding a history entry.
+   */
+  setParams(params: Record<string, string | null | undefined>): void {
+    const query = Object.entries(params)
+      .filter((entry): entry is [string, string] => Boolean(entry[1]))
+      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+      .join('&');
+    if (query !== this.query) this.replace(joinRoute(this.path, query));
   }
 
   /**
    * Matches the current path against a pattern such as `/workflows/:key`, returning the decoded
-   * parameters, or `null` when it does not match.
+   * parameters, or `null` when it does not match. The query takes no part in matching.
    */
   match(pattern: string): Record<string, string> | null {
     const expected = pattern.split('/');
@@ -40,12 +61,28 @@ class HashRouter {
     }
     return params;
   }
+
+  #set(route: { path: string; query: string }): void {
+    this.path = route.path;
+    this.query = route.query;
+  }
 }
 
-function readPath(): string {
-  if (typeof window === 'undefined') return '/';
-  const path = window.location.hash.replace(/^#/, '');
-  return path.startsWith('/') ? path : '/';
+function splitRoute(target: string): { path: string; query: string } {
+  const mark = target.indexOf('?');
+  const path = mark === -1 ? target : target.slice(0, mark);
+  const query = mark === -1 ? '' : target.slice(mark + 1);
+  return { path: path.startsWith('/') ? path : '/', query };
+}
+
+/** Returns `path` with `query` appended after a `?`, or `path` alone when the query is empty. */
+export function joinRoute(path: string, query: string): string {
+  return query ? `${path}?${query}` : path;
+}
+
+function readLocation(): { path: string; query: string } {
+  if (typeof window === 'undefined') return { path: '/', query: '' };
+  return splitRoute(window.location.hash.replace(/^#/, ''));
 }
 
 export const router = new HashRouter();

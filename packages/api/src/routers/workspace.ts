@@ -100,6 +100,26 @@ export const accountDirectoryRouter = router({
       return ctx.engine.listAccounts({ ...input, ...(ownerId ? { ownerId } : {}) });
     }),
 
+  /**
+   * The distinct segments and stages of the accounts the user may see, sorted, for the account
+   * filters. Accounts without a segment or stage add nothing.
+   */
+  facets: authedProcedure.query(async ({ ctx }) => {
+    const ownerId = ctx.user.role === 'csm' ? ctx.user.id : undefined;
+    const distinctValues = async (column: 'segment' | 'stage'): Promise<string[]> => {
+      let query = ctx.engine.database.db
+        .selectFrom('accounts')
+        .select(column)
+        .distinct()
+        .where(column, 'is not', null)
+        .where(column, '!=', '');
+      if (ownerId) query = query.where('owner_id', '=', ownerId);
+      const rows = await query.orderBy(column).execute();
+      return rows.flatMap((row) => (row[column] === null ? [] : [row[column]]));
+    };
+    return { segments: await distinctValues('segment'), stages: await distinctValues('stage') };
+  }),
+
   /** The account page: fields, owner and every instance with its graph and timeline. */
   page: authedProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
     const account = await ctx.engine.accounts.get(input.id);
