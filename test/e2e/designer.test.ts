@@ -294,6 +294,10 @@ describe.skipIf(!available)('workflow designer', () => {
   });
 
   it('rejects a stale save and offers a reload', async () => {
+    // Earlier edits on this page save in the background; the other tab must load after them.
+    await waitUntilSaved(page);
+    await page.waitForTimeout(1_500);
+    await waitUntilSaved(page);
     const other = await signIn(browser, server.url, 'lead');
     await other.goto(`${server.url}/#/workflows/${KEY}`);
     await node(other, 'Kickoff').waitFor();
