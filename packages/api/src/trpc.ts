@@ -46,7 +46,7 @@ const translateErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(translateErrors);
 
-/** A procedure that needs a signed-in user. */
+/** Base procedure for everything that needs a signed-in user. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {
     throw new TRPCError({
@@ -57,7 +57,7 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-/** A procedure open only to the given roles. */
+/** Builds a procedure open only to the given roles. */
 export function roleProcedure(...roles: Role[]) {
   return authedProcedure.use(({ ctx, next }) => {
     if (!roles.includes(ctx.user.role)) {

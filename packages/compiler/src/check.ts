@@ -31,7 +31,7 @@ export interface CheckOptions extends ProjectionOptions {
   accounts?: readonly AccountFieldValues[];
   /** Conditions of deployment rules, by rule id. */
   ruleConditions?: Readonly<Record<string, Condition>>;
-  /** The most completion orders to try. */
+  /** The maximum number of completion orders to try. */
   maxOrders?: number;
 }
 
@@ -68,7 +68,7 @@ export function checkWorkflow(compiled: CompiledWorkflow, options: CheckOptions)
         warnings.push({
           code: 'condition_never_met',
           ids: [ruleId],
-          message: `The condition of rule "${ruleId}" holds for none of the ${accounts.length} current accounts, so it would start nothing today.`,
+          message: `The condition of rule "${ruleId}" is true for none of the ${accounts.length} current accounts, so it would start nothing today.`,
         });
       }
     }

@@ -13,7 +13,7 @@ import { milestoneStatesOf, statusOf } from './snapshot.ts';
 
 export type InstanceSnapshot = SnapshotFrom<InstanceMachine>;
 
-/** Raised when an event does not fit the instance's state; `reason` says why. */
+/** Raised when an event does not fit the instance's state. `reason` explains why. */
 export class EventRejectedError extends Error {
   readonly event: InstanceEvent;
   readonly reason: string;

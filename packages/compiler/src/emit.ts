@@ -147,7 +147,7 @@ function isMineArgs({ event }: GuardArgs, id: string): boolean {
   return 'milestoneId' in event && event.milestoneId === id;
 }
 
-/** Whether every required checklist item of a milestone is ticked. */
+/** Builds a check that every required checklist item of a milestone is ticked. */
 function requiredItemsTicked(milestone: Milestone) {
   const required = milestone.checklist.filter((item) => item.required).map((item) => item.id);
   return (context: InstanceContext) =>
@@ -160,7 +160,7 @@ const regionsOf = (snapshot: { value: unknown }): Regions =>
 const isFinished = (state: string | undefined) => state === 'done' || state === 'skipped';
 
 /**
- * A guard on a locked milestone that holds when the event finishes its last unfinished
+ * Builds the guard of a locked milestone that holds when the event finishes its last unfinished
  * predecessor: a COMPLETE the predecessor accepts (ready or active, required items ticked) or
  * a SKIP of a predecessor that is not finished, while every other predecessor is finished.
  * It mirrors the predecessor's own guards, so both regions move in one step.
@@ -197,7 +197,7 @@ function snapshotGuard(check: (snapshot: { value: unknown }, args: GuardArgs) =>
   return Object.assign(placeholder, { check }) as unknown as Guard;
 }
 
-/** A guard that holds once every predecessor is done or skipped. */
+/** Builds a guard that holds once every predecessor is done or skipped. */
 function predecessorsFinished(predecessors: readonly string[]): Guard {
   return snapshotGuard((snapshot) => {
     const regions = regionsOf(snapshot);

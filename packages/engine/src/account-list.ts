@@ -103,6 +103,10 @@ export async function listAccounts(
   const more = rows.length > limit;
   const shown = rows.slice(0, limit);
   const last = shown.at(-1);
+  let nextCursor: string | null = null;
+  if (more && last) {
+    nextCursor = encodeCursor(searching ? last.name.toLowerCase() : last.name, last.id);
+  }
   return {
     rows: shown.map((row) => ({
       id: row.id,
@@ -112,8 +116,7 @@ export async function listAccounts(
       segment: row.segment,
       stage: row.stage,
     })),
-    nextCursor:
-      more && last ? encodeCursor(searching ? last.name.toLowerCase() : last.name, last.id) : null,
+    nextCursor,
     total: counted ? Number(counted.n) : null,
   };
 }

@@ -128,7 +128,7 @@ export class Accounts {
     return toAccount(row);
   }
 
-  /** The account's fields as conditions and due rules read them. */
+  /** Reads the account's fields as conditions and due rules read them. */
   async fieldValues(id: string): Promise<AccountFieldValues> {
     return accountFieldValues(await this.get(id));
   }

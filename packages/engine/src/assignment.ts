@@ -1,7 +1,7 @@
 import { dueTime, type CompiledWorkflow } from '@milepost/compiler';
 import type { AccountFieldValues, Milestone } from '@milepost/model';
 
-/** What a milestone needs to know about its instance and account when it becomes ready. */
+/** Instance and account facts a milestone needs when it becomes ready. */
 export interface ReadyContext {
   startAt: number;
   anchorDate: string | null;
@@ -46,7 +46,7 @@ export function readyFields(
   };
 }
 
-/** Whether a milestone's due date counts from when it became ready, so pauses push it back. */
+/** Tells whether a milestone's due date counts from readiness, so that pauses push it back. */
 export function dueMovesWithPause(compiled: CompiledWorkflow, milestoneId: string): boolean {
   const milestone = compiled.graph.milestones.get(milestoneId)!;
   return (milestone.due?.kind ?? 'after_ready') === 'after_ready';

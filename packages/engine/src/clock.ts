@@ -6,7 +6,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A clock that stands still until it is set or advanced; for tests, demos and replays. */
+/** A clock that stays put until it is set or advanced, for tests, demos and replays. */
 export class ManualClock implements Clock {
   #now: number;
 
@@ -27,7 +27,7 @@ export class ManualClock implements Clock {
   }
 }
 
-/** A clock that runs at real speed from a chosen starting time. */
+/** Creates a clock that runs at real speed from a chosen starting time. */
 export function offsetClock(start: number | Date | string): Clock {
   const offset = toMs(start) - Date.now();
   return { now: () => Date.now() + offset };

@@ -51,6 +51,7 @@ export type { DigestSummary, Mailer } from './digest.ts';
 export { replay } from './replay/replay.ts';
 export type { ReplayOptions, ReplaySummary } from './replay/replay.ts';
 export { SimulatedTeam } from './replay/simulated-team.ts';
+export { seededRandom } from './replay/random.ts';
 export type { TeamDaySummary } from './replay/simulated-team.ts';
 
 // Account import

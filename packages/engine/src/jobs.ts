@@ -6,7 +6,7 @@ type JobRow = Insertable<Tables['jobs']>;
 /** Job kinds the scheduler runs. */
 export type JobKind = 'rules' | 'due' | 'due_soon' | 'digest';
 
-/** A due timer: when it runs, the milestone is marked overdue if it is still open and late. */
+/** Builds a due timer, which marks the milestone overdue when it runs if it is still open. */
 export function dueJob(instanceId: string, milestoneId: string, dueAt: number): JobRow {
   return {
     kind: 'due',

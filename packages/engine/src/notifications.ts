@@ -16,7 +16,7 @@ export interface Notification {
   read: boolean;
 }
 
-/** A notification that a task was assigned to a user. */
+/** Builds the notification that a task was assigned to a user. */
 export function assignedNotification(
   userId: string,
   instanceId: string,

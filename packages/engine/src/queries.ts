@@ -130,7 +130,7 @@ export class Queries {
     );
   }
 
-  /** One instance with its milestones (names, states, due dates, items) and every transition. */
+  /** Reads one instance with its milestones (names, states, due dates, items) and transitions. */
   async instance(id: string): Promise<InstanceView> {
     const db = this.database.db;
     const row = await db
@@ -239,7 +239,7 @@ export class Queries {
       .execute();
   }
 
-  /** Who may act on an instance: the account's owner and each milestone's assignee. */
+  /** Reads the people who may act on an instance: the account's owner and each assignee. */
   async access(
     instanceId: string,
   ): Promise<{ ownerId: string | null; assignees: Map<string, string | null> }> {

@@ -87,6 +87,7 @@ export class Rules {
       for (const rule of rules) {
         const before = stored.get(rule.id);
         const keepsProgress = before && before.enabled === rule.enabled;
+        const enabledAt = rule.enabled ? now : null;
         await trx
           .insertInto('workflow_rules')
           .values({
@@ -94,7 +95,7 @@ export class Rules {
             rule_id: rule.id,
             rule_json: JSON.stringify(rule),
             enabled: rule.enabled ? 1 : 0,
-            enabled_at: keepsProgress ? before.enabledAt : rule.enabled ? now : null,
+            enabled_at: keepsProgress ? before.enabledAt : enabledAt,
             evaluated_through: keepsProgress
               ? before.evaluatedThrough
               : initialCursor(rule, today, cursor),
@@ -411,7 +412,7 @@ export class Rules {
   }
 }
 
-/** Where a newly enabled rule starts: today for date triggers, the latest event for others. */
+/** Returns where a newly enabled rule starts: today for date triggers, the latest event for others. */
 function initialCursor(rule: DeploymentRule, today: IsoDate, eventCursor: number): string | null {
   if (!rule.enabled) return null;
   if (rule.trigger.kind === 'date') return dayBefore(today);

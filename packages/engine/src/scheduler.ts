@@ -11,7 +11,7 @@ import type { Rules, RuleRunSummary } from './rules.ts';
 
 /** How long a claimed job stays reserved for the process that claimed it. */
 const LEASE_MS = 5 * 60_000;
-/** The most jobs one pass claims at a time. */
+/** The maximum number of jobs one pass claims at a time. */
 const CLAIM_BATCH = 200;
 /** When a due timer of a paused instance looks again. */
 const PAUSED_RETRY_MS = 6 * 3_600_000;

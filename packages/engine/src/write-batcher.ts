@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { runWrite, type EventWrite, type WriteOutcome } from './event-write.ts';
 import { QueryTemplates } from './query-templates.ts';
 
-/** The most writes one transaction takes. */
+/** The maximum number of writes in one transaction. */
 const MAX_BATCH = 256;
 
 interface Pending {

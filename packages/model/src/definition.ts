@@ -72,7 +72,7 @@ export type WorkflowDefinition = z.infer<typeof WorkflowDefinition>;
 /** A definition as written in a file, before defaults are filled in. */
 export type WorkflowDefinitionInput = z.input<typeof WorkflowDefinition>;
 
-/** The due rule a milestone uses when it names none: its target duration after ready. */
+/** Returns the due rule a milestone uses, by default its target duration after ready. */
 export function effectiveDueRule(milestone: Milestone): DueRule {
   return milestone.due ?? { kind: 'after_ready', days: Math.ceil(milestone.targetDays) };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Condition } from './condition.ts';
 import { DateFormat } from './mapping.ts';
 
-/** How the rows of one account combine into one value. `latest` takes the row with the latest `by` date. */
+/** Function that combines the rows of one account into one value. `latest` takes the row with the latest `by` date. */
 export const Aggregate = z.enum(['min', 'max', 'sum', 'count', 'latest']);
 export type Aggregate = z.infer<typeof Aggregate>;
 

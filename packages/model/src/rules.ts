@@ -34,7 +34,7 @@ export const Trigger = z.discriminatedUnion('kind', [
 ]);
 export type Trigger = z.infer<typeof Trigger>;
 
-/** How a workflow reaches accounts without anyone clicking. Rules belong to the workflow. */
+/** A rule that starts a workflow on accounts without anyone clicking. It belongs to the workflow. */
 export const DeploymentRule = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
     message: 'Use lowercase letters, digits, "_" and "-" only, for example "renewal-90-days".',
@@ -57,12 +57,12 @@ export interface Occurrence {
   startDate: IsoDate;
 }
 
-/** The longest run of recurring occurrences listed for one account, as a safety bound. */
+/** The maximum number of recurring occurrences listed for one account, as a safety bound. */
 const MAX_OCCURRENCES = 1_000;
 
 /**
  * Lists the occurrences of a date trigger whose start date falls in `[from, to]` (inclusive),
- * for an account whose anchor field holds `anchorDate`. Adding months keeps the day of the
+ * for an account whose anchor field contains `anchorDate`. Adding months keeps the day of the
  * month where it exists and otherwise takes the month's last day, so a 29 February anchor
  * recurs on 28 February in common years.
  */

@@ -18,7 +18,7 @@ export interface Problem {
   /** Milestone ids involved; for a cycle, its path from a milestone back to itself. */
   ids: string[];
   message: string;
-  /** Where in the file the problem sits, such as `milestones.2.targetDays`. */
+  /** Location of the problem in the file, such as `milestones.2.targetDays`. */
   path?: string;
 }
 

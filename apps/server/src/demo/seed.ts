@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine, ManualClock, mapAccountRows, type Clock } from '@milepost/engine';
+import { Engine, ManualClock, mapAccountRows, seededRandom, type Clock } from '@milepost/engine';
 import type { Database } from '@milepost/db';
 import {
   dateToMs,
@@ -12,7 +12,7 @@ import {
   parseTeamFile,
   type Account,
 } from '@milepost/model';
-import { seededRandom } from './random.ts';
+
 import { workInstance } from './team-pace.ts';
 
 /** The password of every demo user; the README prints it. */

@@ -2,37 +2,15 @@ import { TRPCError } from '@trpc/server';
 import { IsoDate } from '@milepost/model';
 import { z } from 'zod';
 import { authedProcedure, roleProcedure, router } from '../trpc.ts';
+import { openTasksFor, TaskListInput } from './task-filter.ts';
 
 export const tasksRouter = router({
   /** Open tasks of the signed-in user; leads and admins may ask for anyone's or everyone's. */
-  list: authedProcedure
-    .input(
-      z
-        .object({
-          assigneeId: z.string().optional(),
-          everyone: z.boolean().optional(),
-          accountId: z.string().optional(),
-          workflowKey: z.string().optional(),
-        })
-        .default({}),
-    )
-    .query(({ ctx, input }) => {
-      const { user } = ctx;
-      const wantsOthers = input.everyone || (input.assigneeId && input.assigneeId !== user.id);
-      if (wantsOthers && user.role === 'csm') {
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'CSMs see only their own tasks.' });
-      }
-      const assigneeId = input.everyone ? undefined : (input.assigneeId ?? user.id);
-      return ctx.engine.queries.openTasks({
-        ...(assigneeId ? { assigneeId } : {}),
-        ...(input.accountId ? { accountId: input.accountId } : {}),
-        ...(input.workflowKey ? { workflowKey: input.workflowKey } : {}),
-      });
-    }),
+  list: authedProcedure.input(TaskListInput).query(({ ctx, input }) => openTasksFor(ctx, input)),
 });
 
 export const accountsRouter = router({
-  /** Accounts, paged; a CSM sees only the accounts they own. */
+  /** Lists accounts a page at a time. A CSM gets only the accounts they own. */
   list: authedProcedure
     .input(
       z

@@ -2,44 +2,24 @@ import { groupTasksByDue } from '@milepost/engine';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { authedProcedure, roleProcedure, router } from '../trpc.ts';
+import { openTasksFor, TaskListInput } from './task-filter.ts';
 
 export const taskGroupsRouter = router({
   /**
    * Open tasks grouped by due date (overdue, today, this week, later, no date), with alert tasks
    * as their own group. CSMs see their own; leads and admins pick a CSM or the whole team.
    */
-  grouped: authedProcedure
-    .input(
-      z
-        .object({
-          assigneeId: z.string().optional(),
-          everyone: z.boolean().optional(),
-          accountId: z.string().optional(),
-          workflowKey: z.string().optional(),
-        })
-        .default({}),
-    )
-    .query(async ({ ctx, input }) => {
-      const { user } = ctx;
-      const wantsOthers = input.everyone || (input.assigneeId && input.assigneeId !== user.id);
-      if (wantsOthers && user.role === 'csm') {
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'CSMs see only their own tasks.' });
-      }
-      const assigneeId = input.everyone ? undefined : (input.assigneeId ?? user.id);
-      const tasks = await ctx.engine.queries.openTasks({
-        ...(assigneeId ? { assigneeId } : {}),
-        ...(input.accountId ? { accountId: input.accountId } : {}),
-        ...(input.workflowKey ? { workflowKey: input.workflowKey } : {}),
-      });
-      const now = ctx.engine.clock.now();
-      return {
-        now,
-        total: tasks.length,
-        groups: groupTasksByDue(tasks, now),
-        // TODO: alert tasks join this group once alert types and alerts exist.
-        alerts: { key: 'alerts' as const, label: 'Alerts', count: 0, tasks: [] as never[] },
-      };
-    }),
+  grouped: authedProcedure.input(TaskListInput).query(async ({ ctx, input }) => {
+    const tasks = await openTasksFor(ctx, input);
+    const now = ctx.engine.clock.now();
+    return {
+      now,
+      total: tasks.length,
+      groups: groupTasksByDue(tasks, now),
+      // TODO: alert tasks join this group once alert types and alerts exist.
+      alerts: { key: 'alerts' as const, label: 'Alerts', count: 0, tasks: [] as never[] },
+    };
+  }),
 });
 
 export const notificationsRouter = router({

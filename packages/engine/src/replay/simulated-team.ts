@@ -24,7 +24,7 @@ export class SimulatedTeam {
     this.#members = new Set(memberIds);
   }
 
-  /** Works one day: starts and completes what each member's plan says is due by now. */
+  /** Works one day: starts and completes what each member's plan has due by now. */
   async workDay(): Promise<TeamDaySummary> {
     const now = this.engine.clock.now();
     const weekday = ((new Date(now).getUTCDay() + 6) % 7) + 1;

@@ -134,7 +134,7 @@ export async function bottlenecks(
   }));
 }
 
-/** The instances behind one bottleneck: where the milestone ran or runs over target. */
+/** Lists the instances behind one bottleneck, where the milestone ran or runs over target. */
 export async function bottleneckInstances(
   database: Database,
   versions: readonly WorkflowVersion[],
