@@ -184,6 +184,15 @@ export interface Tables {
   workflow_rules: WorkflowRulesTable;
   account_events: AccountEventsTable;
   notifications: NotificationsTable;
+  metrics: MetricsTable;
+  api_tokens: ApiTokensTable;
+  playbooks: PlaybooksTable;
+  playbook_drafts: PlaybookDraftsTable;
+  playbook_versions: PlaybookVersionsTable;
+  alert_types: AlertTypesTable;
+  alerts: AlertsTable;
+  alert_steps: AlertStepsTable;
+  alert_events: AlertEventsTable;
 }
 
 /**
@@ -233,4 +242,115 @@ export interface NotificationsTable {
   message: string;
   created_at: EpochMs;
   read_at: EpochMs | null;
+}
+
+/** One value of a metric for one account on one day. A re-import replaces it. */
+export interface MetricsTable {
+  metric: string;
+  account_id: string;
+  day: DateText;
+  value: number;
+}
+
+/** Tokens for the ingestion endpoint. `id` is the SHA-256 digest of the secret, shown once. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  created_by: string | null;
+  created_at: EpochMs;
+  last_used_at: EpochMs | null;
+  revoked_at: EpochMs | null;
+}
+
+export interface PlaybooksTable {
+  key: string;
+  name: string;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  archived_at: EpochMs | null;
+}
+
+/** The editable draft of a playbook, one per playbook, saved with a growing `revision`. */
+export interface PlaybookDraftsTable {
+  playbook_key: string;
+  /** The playbook document: steps, sections and the editor's rich-text JSON. */
+  document_json: JsonText;
+  revision: number;
+  updated_by: string | null;
+  updated_at: EpochMs;
+}
+
+/** Published versions of a playbook. A row never changes once written. */
+export interface PlaybookVersionsTable {
+  id: Generated<number>;
+  playbook_key: string;
+  version: number;
+  document_json: JsonText;
+  content_hash: string;
+  published_by: string | null;
+  published_at: EpochMs;
+}
+
+/** An alert type: its definition as JSON, and whether the scheduler evaluates it. */
+export interface AlertTypesTable {
+  key: string;
+  name: string;
+  definition_json: JsonText;
+  enabled: IntegerBoolean;
+  /** Evaluation days up to and including this one have run. */
+  evaluated_through: DateText | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  updated_by: string | null;
+}
+
+export type AlertStatus = 'open' | 'snoozed' | 'closed' | 'dismissed';
+
+/**
+ * One firing of an alert type for one account, which is also the alert task its owner works.
+ * At most one alert of a type per account is open or snoozed.
+ */
+export interface AlertsTable {
+  id: Generated<number>;
+  alert_type_key: string;
+  account_id: string;
+  /** The evaluation day that raised it. */
+  fired_on: DateText;
+  status: AlertStatus;
+  severity: string;
+  owner_id: string | null;
+  /** What the rule measured, such as both weekly sums. */
+  detail_json: Generated<JsonText>;
+  /** The playbook version whose steps were copied; null when the type has no playbook. */
+  playbook_version_id: number | null;
+  due_at: EpochMs;
+  overdue_at: EpochMs | null;
+  snoozed_until: EpochMs | null;
+  outcome: string | null;
+  note: string | null;
+  created_at: EpochMs;
+  closed_at: EpochMs | null;
+  closed_by: string | null;
+}
+
+/** The subtasks of an alert task: the playbook's steps as they were when the alert fired. */
+export interface AlertStepsTable {
+  alert_id: number;
+  step_id: string;
+  position: number;
+  title: string;
+  /** The step's rich-text guidance as the editor's JSON. */
+  guidance_json: JsonText;
+  done_at: EpochMs | null;
+  done_by: string | null;
+}
+
+/** The history of an alert task: raised, step, snoozed, woken, closed, dismissed, overdue. */
+export interface AlertEventsTable {
+  id: Generated<number>;
+  alert_id: number;
+  kind: string;
+  at: EpochMs;
+  user_id: string | null;
+  detail: string | null;
 }

@@ -6,11 +6,20 @@ import { describeEachDialect } from '../src/testing.ts';
 const TABLES = [
   'account_events',
   'accounts',
+  'alert_events',
+  'alert_steps',
+  'alert_types',
+  'alerts',
+  'api_tokens',
   'idempotency_keys',
   'instance_milestones',
   'instances',
   'jobs',
+  'metrics',
   'notifications',
+  'playbook_drafts',
+  'playbook_versions',
+  'playbooks',
   'sessions',
   'transitions',
   'users',
@@ -40,6 +49,7 @@ describeEachDialect('migrateToLatest', (dialect) => {
       '0003_rules',
       '0004_notifications',
       '0005_instance_paused',
+      '0006_alerts',
     ]);
     expect(applied).toEqual(migrationNames);
   });

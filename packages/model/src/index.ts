@@ -75,3 +75,40 @@ export type { Occurrence } from './rules.ts';
 
 // Account fields from related tables
 export { AccountFieldsMapping, Aggregate, AggregatedField } from './field-mapping.ts';
+
+// Metrics and alert types
+export {
+  AlertRule,
+  AlertType,
+  cadenceOf,
+  ChangeRule,
+  DateWithinRule,
+  evaluationDays,
+  InactivityRule,
+  isEvaluationDay,
+  MetricAggregate,
+  MetricName,
+  MetricPoint,
+  MetricsMapping,
+  MetricWindow,
+  Severity,
+  ThresholdOperator,
+  ThresholdRule,
+  windowDays,
+} from './alerts.ts';
+export type { AlertTypeInput, Cadence } from './alerts.ts';
+
+// Playbooks
+export {
+  EMPTY_RICH_TEXT,
+  Playbook,
+  PlaybookLink,
+  PlaybookOffer,
+  PlaybookStep,
+  RICH_TEXT_MARKS,
+  RICH_TEXT_NODES,
+  RichText,
+  RichTextNode,
+  SafeUrl,
+} from './playbook.ts';
+export type { PlaybookInput, RichTextMark } from './playbook.ts';

@@ -5,6 +5,7 @@ import * as drafts from './0002_drafts.ts';
 import * as rules from './0003_rules.ts';
 import * as notifications from './0004_notifications.ts';
 import * as instancePaused from './0005_instance_paused.ts';
+import * as alerts from './0006_alerts.ts';
 
 /**
  * A forward-only migration. It receives the dialect for the few statements that differ between
@@ -24,6 +25,7 @@ const migrations: Record<string, DialectMigration> = {
   '0003_rules': rules,
   '0004_notifications': notifications,
   '0005_instance_paused': instancePaused,
+  '0006_alerts': alerts,
 };
 
 /** Names of all migrations, in the order they apply. */
