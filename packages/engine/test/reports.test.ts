@@ -114,6 +114,21 @@ describeEachDialect('reports', (dialect) => {
     expect(workflow!.onTimeShare).toBe(0.5);
   });
 
+  it('reports a workflow without a target', async () => {
+    const { targetDays: _target, ...untargeted } = twoStep;
+    await setup.engine.workflows.publish(parseDefinition(untargeted), setup.lead.id);
+    await addAccounts(['u1']);
+    const [instanceId] = await deploy(['u1'], (await setup.engine.workflows.latest('delivery')).id);
+    setup.clock.set(START + 2 * DAY);
+    await act(instanceId!, { type: 'COMPLETE', milestoneId: 'build' });
+    await act(instanceId!, { type: 'COMPLETE', milestoneId: 'review' });
+
+    const [workflow] = (await setup.engine.reportOverview({ ...filter, versions: [2] })).workflow;
+    expect(workflow!.targetDays).toBeNull();
+    expect(workflow!.duration.median).toBe(2);
+    expect(workflow!.meanDeviationDays).toBeNull();
+  });
+
   it('measures active time from the start', async () => {
     await addAccounts(['s1']);
     const [id] = await deploy(['s1']);

@@ -163,7 +163,7 @@ export async function workflowStats(
   const targets = versions.filter((v) => v.definition.targetDays !== undefined);
   const target =
     targets.length === 0
-      ? sql`null`
+      ? sql`cast(null as bigint)`
       : sql`(case ${sql.join(
           targets.map(
             (v) =>
