@@ -1,3 +1,4 @@
+import { runAlertsBench } from './alerts.ts';
 import { runDesignerBench } from './designer.ts';
 import { runEngineBench } from './engine-throughput.ts';
 import { print } from './report.ts';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   accounts: () => runAccountSearchBench(),
   designer: async () => (await runDesignerBench()).map(print),
   reports: () => runReportsBench(),
+  alerts: () => runAlertsBench(),
 };
 
 const only = process.argv[2];

@@ -7,6 +7,7 @@ import { SESSION_TTL_MS, type Engine } from '@milepost/engine';
 import { Hono } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import type { Logger } from './logger.ts';
+import { createRestApi } from './rest/index.ts';
 
 export const SESSION_COOKIE = 'milepost_session';
 
@@ -19,7 +20,7 @@ export interface AppOptions {
   secureCookies?: boolean;
 }
 
-/** Builds the HTTP app: `/healthz`, `/trpc` and the web app. */
+/** Builds the HTTP app: `/healthz`, `/trpc`, the REST API under `/api/v1` and the web app. */
 export function createApp(options: AppOptions): Hono {
   const { engine, logger } = options;
   const app = new Hono();
@@ -71,6 +72,8 @@ export function createApp(options: AppOptions): Hono {
       },
     }),
   );
+
+  app.route('/api/v1', createRestApi(engine, logger));
 
   const webRoot = options.webRoot;
   if (webRoot && existsSync(join(webRoot, 'index.html'))) {

@@ -1,6 +1,10 @@
+import { alertsRouter } from './routers/alerts.ts';
+import { alertTypesRouter } from './routers/alert-types.ts';
+import { apiTokensRouter } from './routers/api-tokens.ts';
 import { authRouter } from './routers/auth.ts';
 import { draftsRouter } from './routers/drafts.ts';
 import { instancesRouter } from './routers/instances.ts';
+import { playbooksRouter } from './routers/playbooks.ts';
 import { accountsRouter, reportsRouter, tasksRouter, usersRouter } from './routers/read.ts';
 import { workflowsRouter } from './routers/workflows.ts';
 import {
@@ -22,6 +26,10 @@ export const appRouter = router({
   taskGroups: taskGroupsRouter,
   notifications: notificationsRouter,
   accountDirectory: accountDirectoryRouter,
+  alerts: alertsRouter,
+  alertTypes: alertTypesRouter,
+  playbooks: playbooksRouter,
+  apiTokens: apiTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

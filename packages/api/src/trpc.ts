@@ -3,6 +3,7 @@ import {
   ConflictError,
   PublishWarningsError,
   DraftConflictError,
+  ForbiddenError,
   InvalidRequestError,
   NotFoundError,
 } from '@milepost/engine';
@@ -39,7 +40,9 @@ const translateErrors = t.middleware(async ({ next }) => {
           ? 'PRECONDITION_FAILED'
           : cause instanceof InvalidRequestError || cause instanceof DefinitionError
             ? 'BAD_REQUEST'
-            : undefined;
+            : cause instanceof ForbiddenError
+              ? 'FORBIDDEN'
+              : undefined;
   if (!code) return result;
   throw new TRPCError({ code, message: cause!.message, cause });
 });

@@ -1,13 +1,18 @@
 import type { Database } from '@milepost/db';
 import { listAccounts, type AccountListFilter, type AccountPage } from './account-list.ts';
 import { Accounts } from './accounts.ts';
+import { AlertTasks } from './alerts/tasks.ts';
+import { AlertTypes } from './alerts/alert-types.ts';
+import { ApiTokens } from './api-tokens.ts';
 import { NotFoundError } from './errors.ts';
 import { reassignAccounts, type ReassignResult } from './reassign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Drafts } from './drafts.ts';
 import { Instances } from './instances.ts';
+import { Metrics } from './metrics.ts';
 import type { Mailer } from './digest.ts';
 import { Notifications } from './notifications.ts';
+import { Playbooks } from './playbooks/playbooks.ts';
 import { Queries } from './queries.ts';
 import { Rules } from './rules.ts';
 import { Scheduler } from './scheduler.ts';
@@ -39,13 +44,18 @@ export class Engine {
   readonly clock: Clock;
   readonly users: Users;
   readonly accounts: Accounts;
+  readonly metrics: Metrics;
+  readonly apiTokens: ApiTokens;
   readonly workflows: Workflows;
   readonly instances: Instances;
   readonly queries: Queries;
   readonly drafts: Drafts;
+  readonly playbooks: Playbooks;
   readonly rules: Rules;
   readonly scheduler: Scheduler;
   readonly notifications: Notifications;
+  readonly alertTasks: AlertTasks;
+  readonly alertTypes: AlertTypes;
 
   constructor(options: EngineOptions) {
     this.database = options.database;
@@ -53,9 +63,13 @@ export class Engine {
     this.users = new Users(this.database, this.clock);
     this.workflows = new Workflows(this.database, this.clock);
     this.accounts = new Accounts(this.database, this.clock, this.workflows);
+    this.metrics = new Metrics(this.database);
+    this.apiTokens = new ApiTokens(this.database, this.clock);
     this.instances = new Instances(this.database, this.clock, this.workflows);
+    this.alertTypes = new AlertTypes(this.database, this.clock);
     this.queries = new Queries(this.database, this.workflows, () => this.clock.now());
     this.drafts = new Drafts(this.database, this.clock, this.workflows);
+    this.playbooks = new Playbooks(this.database, this.clock);
     this.rules = new Rules(this.database, this.clock, this.workflows, this.instances);
     this.notifications = new Notifications(this.database, this.clock, this.workflows);
     this.scheduler = new Scheduler(
@@ -64,8 +78,11 @@ export class Engine {
       this.rules,
       this.notifications,
       this.queries,
-      options.mailer ? { mailer: options.mailer } : {},
+      { ...(options.mailer ? { mailer: options.mailer } : {}), alertTypes: this.alertTypes },
     );
+    this.alertTasks = new AlertTasks(this.database, this.clock, {
+      version: (id) => this.playbooks.version(id),
+    });
   }
 
   /** Lists one page of accounts matching a search and filters. */

@@ -3,7 +3,7 @@ export { Engine } from './engine.ts';
 export type { EngineOptions } from './engine.ts';
 export { ManualClock, offsetClock, systemClock } from './clock.ts';
 export type { Clock } from './clock.ts';
-export { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
+export { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from './errors.ts';
 
 // Users and sessions
 export { normalizeEmail, SESSION_TTL_MS, Users } from './users.ts';
@@ -32,7 +32,7 @@ export { occurrenceKey, Rules } from './rules.ts';
 export type { PreviewRow, RuleRunSummary, StoredRule } from './rules.ts';
 export { Scheduler } from './scheduler.ts';
 export type { TickSummary } from './scheduler.ts';
-export { dueJob, enqueueJobs } from './jobs.ts';
+export { alertDueJob, dueJob, enqueueJobs } from './jobs.ts';
 export type { JobKind } from './jobs.ts';
 
 // Account list and ownership
@@ -62,6 +62,44 @@ export type {
   KnownUserEmails,
   RejectedRow,
 } from './import/index.ts';
+
+// Alert types and their evaluation
+export { AlertTypes, AlertTypeValidationError, parseAlertType } from './alerts/alert-types.ts';
+export type {
+  AlertTypeIssue,
+  Backtest,
+  BacktestDay,
+  StoredAlertType,
+  TypeEvaluation,
+} from './alerts/alert-types.ts';
+export { qualifyingAccounts } from './alerts/evaluate.ts';
+export { raiseAlerts } from './alerts/raise.ts';
+export type { AlertCandidate, RaiseRequest, RaiseResult } from './alerts/raise.ts';
+
+// Metrics and the ingestion endpoint's tokens
+export { Metrics, UnknownAccountsError } from './metrics.ts';
+export type { MetricValue } from './metrics.ts';
+export { mapMetricRows, readMetricsLookup } from './import/index.ts';
+export type { DuplicateRow, MetricsImportResult, MetricsLookup } from './import/index.ts';
+export { API_TOKEN_PREFIX, apiTokenId, ApiTokens } from './api-tokens.ts';
+export type { ApiToken } from './api-tokens.ts';
+
+// Alert tasks
+export { ALERT_OUTCOMES, AlertTasks, markAlertOverdue, wakeSnoozedAlerts } from './alerts/tasks.ts';
+export type {
+  AlertEventView,
+  AlertOutcome,
+  AlertStepView,
+  AlertTaskDetail,
+  AlertTaskFilter,
+  AlertTaskSummary,
+} from './alerts/tasks.ts';
+export { alertTaskReport } from './reports/alert-tasks.ts';
+export type {
+  AlertTaskReport,
+  AlertTaskReportFilter,
+  AlertTaskReportRow,
+} from './reports/alert-tasks.ts';
 
 // Simulation
 export { PublishWarningsError, simulateWorkflow } from './simulation.ts';
@@ -95,3 +133,15 @@ export type {
 // Drafts
 export { DraftConflictError, Drafts } from './drafts.ts';
 export type { Draft, SavedDraft, UserRef, VersionListEntry, WorkflowListEntry } from './drafts.ts';
+
+// Playbooks
+export { Playbooks } from './playbooks/playbooks.ts';
+export type {
+  PlaybookDraft,
+  PlaybookListEntry,
+  PlaybookVersionEntry,
+} from './playbooks/playbooks.ts';
+export { PlaybookError, validatePlaybook } from './playbooks/versions.ts';
+export type { PlaybookProblem, PlaybookVersion } from './playbooks/versions.ts';
+export { renderPlaybook, renderRichText, safeUrl, sanitizeHtml } from './playbooks/render.ts';
+export type { RenderedPlaybook } from './playbooks/render.ts';

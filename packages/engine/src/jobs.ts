@@ -4,7 +4,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 type JobRow = Insertable<Tables['jobs']>;
 
 /** Job kinds the scheduler runs. */
-export type JobKind = 'rules' | 'due' | 'due_soon' | 'digest';
+export type JobKind = 'rules' | 'due' | 'due_soon' | 'digest' | 'alerts' | 'alert_due';
 
 /** Builds a due timer, which marks the milestone overdue when it runs if it is still open. */
 export function dueJob(instanceId: string, milestoneId: string, dueAt: number): JobRow {
@@ -13,6 +13,16 @@ export function dueJob(instanceId: string, milestoneId: string, dueAt: number): 
     key: `due:${instanceId}:${milestoneId}:${dueAt}`,
     run_at: dueAt,
     payload_json: JSON.stringify({ instanceId, milestoneId, dueAt }),
+  };
+}
+
+/** Builds an alert's response timer, which marks the alert overdue when it runs if still open. */
+export function alertDueJob(alertId: number, dueAt: number): JobRow {
+  return {
+    kind: 'alert_due',
+    key: `alert_due:${alertId}`,
+    run_at: dueAt,
+    payload_json: JSON.stringify({ alertId }),
   };
 }
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Tables } from '@milepost/db';
 import type { Transaction } from 'kysely';
 import { DAY_MS } from '@milepost/model';
+import type { AlertTypes } from './alerts/alert-types.ts';
+import { markAlertOverdue, wakeSnoozedAlerts } from './alerts/tasks.ts';
 import type { Clock } from './clock.ts';
 import { sendDigests, type Mailer } from './digest.ts';
 import { enqueueJobs, type JobKind } from './jobs.ts';
@@ -22,6 +24,8 @@ const DIGEST_HOUR_MS = 7 * 3_600_000;
 export interface SchedulerOptions {
   /** Sends the daily digest; without it, no digest job is scheduled. */
   mailer?: Mailer;
+  /** Evaluates alert types daily. Without it, no alerts job is scheduled. */
+  alertTypes?: AlertTypes;
 }
 
 export interface TickSummary {
@@ -33,6 +37,12 @@ export interface TickSummary {
   dueSoon: number;
   /** Digest emails sent. */
   digests: number;
+  /** Alerts marked overdue. */
+  alertsOverdue: number;
+  /** Snoozed alerts reopened because their snooze ended. */
+  alertsWoken: number;
+  /** Alerts raised, by alert type key. */
+  alertsRaised: Record<string, number>;
   rules: RuleRunSummary;
   failed: number;
 }
@@ -72,15 +82,22 @@ export class Scheduler {
       overdue: 0,
       dueSoon: 0,
       digests: 0,
+      alertsOverdue: 0,
+      alertsWoken: 0,
+      alertsRaised: {},
       rules: { started: {}, cancelled: 0 },
       failed: 0,
     };
     const now = this.clock.now();
+    summary.alertsWoken = await wakeSnoozedAlerts(this.database, now);
     // The first digest goes out at today's 07:00, or at once when that has passed.
     const digestAt = Math.floor(now / DAY_MS) * DAY_MS + DIGEST_HOUR_MS;
     await enqueueJobs(this.database.db, [
       { kind: 'rules', key: 'rules', run_at: now, payload_json: '{}' },
       { kind: 'due_soon', key: 'due_soon', run_at: now, payload_json: '{}' },
+      ...(this.options.alertTypes
+        ? [{ kind: 'alerts', key: 'alerts', run_at: now, payload_json: '{}' }]
+        : []),
       ...(this.options.mailer
         ? [{ kind: 'digest', key: 'digest', run_at: digestAt, payload_json: '{}' }]
         : []),
@@ -115,6 +132,24 @@ export class Scheduler {
 
   async #run(job: ClaimedJob, summary: TickSummary): Promise<void> {
     const now = this.clock.now();
+    if (job.kind === 'alert_due') {
+      const { alertId } = job.payload as { alertId: number };
+      if (await markAlertOverdue(this.database, alertId, now)) summary.alertsOverdue++;
+      await this.database.db
+        .updateTable('jobs')
+        .set({ done_at: now })
+        .where('id', '=', job.id)
+        .execute();
+      return;
+    }
+    if (job.kind === 'alerts') {
+      for (const result of (await this.options.alertTypes?.evaluateDue()) ?? []) {
+        summary.alertsRaised[result.key] = (summary.alertsRaised[result.key] ?? 0) + result.raised;
+      }
+      // Each evaluation day runs once, the first pass after midnight, and reads the day before.
+      await this.#reschedule(job.id, nextMidnight(now));
+      return;
+    }
     if (job.kind === 'due_soon' || job.kind === 'digest') {
       if (job.kind === 'due_soon') summary.dueSoon += await this.notifications.notifyDueTomorrow();
       else if (this.options.mailer) {

@@ -115,7 +115,7 @@ describeEachDialect('reports', (dialect) => {
   });
 
   it('reports a workflow without a target', async () => {
-    const { targetDays: _target, ...untargeted } = twoStep;
+    const untargeted = { ...twoStep, targetDays: undefined };
     await setup.engine.workflows.publish(parseDefinition(untargeted), setup.lead.id);
     await addAccounts(['u1']);
     const [instanceId] = await deploy(['u1'], (await setup.engine.workflows.latest('delivery')).id);

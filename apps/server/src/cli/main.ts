@@ -13,7 +13,13 @@ import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { applyCommand, publishCommand, validateCommand } from './commands/workflows.ts';
 import { importAccountFieldsCommand } from './commands/account-fields.ts';
+import { importMetricsCommand } from './commands/metrics.ts';
 import { listRulesCommand, previewRuleCommand, setRuleCommand } from './commands/rules.ts';
+import {
+  backtestAlertsCommand,
+  evaluateAlertsCommand,
+  listAlertTypesCommand,
+} from './commands/alerts.ts';
 import { replayCommand, tickCommand } from './commands/scheduler.ts';
 import { CliError, type GlobalOptions } from './runtime.ts';
 
@@ -98,6 +104,17 @@ command(
   )
   .option('--skip-invalid', 'use the valid rows even when some rows are invalid')
   .action(importAccountFieldsCommand);
+command(importer, 'metrics <csv>', 'import daily metric values per account, summed per day')
+  .requiredOption(
+    '--mapping <file>',
+    'JSON mapping: account column or lookup, date column, id column, and metrics with their column',
+  )
+  .option(
+    '--lookup <csv>',
+    "CSV that maps the mapping's lookup key to account ids, when the mapping has a lookup",
+  )
+  .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
+  .action(importMetricsCommand);
 
 command(program, 'deploy <workflowKey>', 'start the latest published version on accounts')
   .option('--all', 'every account')
@@ -138,6 +155,22 @@ command(rules, 'enable <workflowKey> <ruleId>', 'enable a rule from today on')
 command(rules, 'disable <workflowKey> <ruleId>', 'disable a rule').action(
   (key: string, id: string, options: GlobalOptions) => setRuleCommand(false, key, id, options),
 );
+
+const alerts = program.command('alerts').description('alert types and their evaluation');
+command(alerts, 'list', 'list alert types, their cadence and how far each was evaluated').action(
+  listAlertTypesCommand,
+);
+command(alerts, 'evaluate', 'raise the alerts of every enabled type evaluated on a date')
+  .requiredOption(
+    '--as-of <date>',
+    'evaluation day, YYYY-MM-DD; reads metrics up to the day before',
+  )
+  .option('--type <key>', 'evaluate only this alert type, enabled or not')
+  .action(evaluateAlertsCommand);
+command(alerts, 'backtest <key>', 'list qualifying accounts per evaluation day, writing nothing')
+  .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+  .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+  .action(backtestAlertsCommand);
 
 const demo = program.command('demo').description('demo data');
 command(demo, 'seed', 'seed the demo team, accounts, workflows and two months of history')

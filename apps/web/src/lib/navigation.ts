@@ -10,9 +10,11 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { path: '/workflows', label: 'Workflows', roles: ['admin', 'lead'] },
   { path: '/playbooks', label: 'Playbooks', roles: ['admin', 'lead', 'csm'] },
+  { path: '/alert-types', label: 'Alert types', roles: ['admin', 'lead'] },
   { path: '/tasks', label: 'Tasks', roles: ['admin', 'lead', 'csm'] },
   { path: '/accounts', label: 'Accounts', roles: ['admin', 'lead', 'csm'] },
   { path: '/reports', label: 'Reports', roles: ['admin', 'lead'] },
+  { path: '/settings', label: 'Settings', roles: ['admin'] },
 ];
 
 export function sectionsFor(role: Role): Section[] {

@@ -1,3 +1,4 @@
+import { alertTaskReport } from '@milepost/engine';
 import { TRPCError } from '@trpc/server';
 import { IsoDate } from '@milepost/model';
 import { z } from 'zod';
@@ -69,15 +70,13 @@ export const reportsRouter = router({
     )
     .query(async ({ ctx, input }) => ({
       ...(await ctx.engine.reportOverview(input.filter, input.breakdown)),
-      // TODO: alert tasks fill this group once alert types and alerts exist.
-      alertTasks: {
-        opened: 0,
-        closed: 0,
-        dismissed: 0,
-        medianDaysToClose: null,
-        byType: [],
-        byOwner: [],
-      },
+      // Alerts belong to no workflow, so only the dates, owner and segment narrow them.
+      alertTasks: await alertTaskReport(ctx.engine.database, {
+        ...(input.filter.from ? { from: input.filter.from } : {}),
+        ...(input.filter.to ? { to: input.filter.to } : {}),
+        ...(input.filter.ownerId ? { ownerId: input.filter.ownerId } : {}),
+        ...(input.filter.segment ? { segment: input.filter.segment } : {}),
+      }),
     })),
 
   /** The instances behind a bottleneck: where the milestone ran or runs over its target. */

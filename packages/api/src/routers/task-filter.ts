@@ -1,4 +1,4 @@
-import type { Task } from '@milepost/engine';
+import type { AlertTaskSummary, Task } from '@milepost/engine';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { ApiContext } from '../context.ts';
@@ -32,5 +32,23 @@ export function openTasksFor(
     ...(assigneeId ? { assigneeId } : {}),
     ...(input.accountId ? { accountId: input.accountId } : {}),
     ...(input.workflowKey ? { workflowKey: input.workflowKey } : {}),
+  });
+}
+
+/**
+ * Lists the open alert tasks for the same choice of user as `openTasksFor`, narrowed by account.
+ * Snoozed alerts stay out until they wake. A workflow filter leaves alerts out, because they
+ * belong to no workflow.
+ */
+export async function openAlertTasksFor(
+  ctx: ApiContext & { user: NonNullable<ApiContext['user']> },
+  input: z.infer<typeof TaskListInput>,
+): Promise<AlertTaskSummary[]> {
+  if (input.workflowKey) return [];
+  const ownerId = input.everyone ? undefined : (input.assigneeId ?? ctx.user.id);
+  return ctx.engine.alertTasks.list({
+    status: ['open'],
+    ...(ownerId ? { ownerId } : {}),
+    ...(input.accountId ? { accountId: input.accountId } : {}),
   });
 }

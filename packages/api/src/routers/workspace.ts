@@ -2,7 +2,7 @@ import { groupTasksByDue } from '@milepost/engine';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { authedProcedure, roleProcedure, router } from '../trpc.ts';
-import { openTasksFor, TaskListInput } from './task-filter.ts';
+import { openAlertTasksFor, openTasksFor, TaskListInput } from './task-filter.ts';
 
 export const taskGroupsRouter = router({
   /**
@@ -11,13 +11,13 @@ export const taskGroupsRouter = router({
    */
   grouped: authedProcedure.input(TaskListInput).query(async ({ ctx, input }) => {
     const tasks = await openTasksFor(ctx, input);
+    const alerts = await openAlertTasksFor(ctx, input);
     const now = ctx.engine.clock.now();
     return {
       now,
       total: tasks.length,
       groups: groupTasksByDue(tasks, now),
-      // TODO: alert tasks join this group once alert types and alerts exist.
-      alerts: { key: 'alerts' as const, label: 'Alerts', count: 0, tasks: [] as never[] },
+      alerts: { key: 'alerts' as const, label: 'Alerts', count: alerts.length, tasks: alerts },
     };
   }),
 });

@@ -1,13 +1,16 @@
-import type { Engine } from '@milepost/engine';
+import { validatePlaybook, type Engine } from '@milepost/engine';
 import { z } from 'zod';
 import {
   DeploymentRule,
   parseTeamFile,
   validateDefinition,
+  type AlertType,
+  type Playbook,
   type Problem,
   type WorkflowDefinition,
 } from '@milepost/model';
 import { jsonFilesUnder, readJsonFile } from '../files.ts';
+import { applyAlertTypes, loadAlertTypeFile, missingPlaybooks } from './alerts.ts';
 import { CliError, output, withEngine, type GlobalOptions } from '../runtime.ts';
 import { requireNoWarnings, rulesOf, simulate } from './simulate.ts';
 
@@ -70,36 +73,65 @@ export async function publishCommand(
   ]);
 }
 
-interface ApplySummary {
+export interface ApplySummary {
   published: { key: string; version: number; created: boolean; file: string }[];
   users: number;
   rules: number;
+  playbooks: { key: string; version: number; created: boolean; file: string }[];
+  alertTypes: string[];
   ignored: string[];
 }
 
 /**
  * `apply PATH`: loads every team file (JSON with `users`) and publishes every workflow file
- * (JSON with `milestones`) under PATH. All files are checked first, so one invalid file leaves
- * the database untouched.
+ * (JSON with `milestones`) and playbook file (JSON with `steps`) under PATH. All files are
+ * checked first, so one invalid file leaves the database untouched.
  */
 export async function applyCommand(
   path: string,
   options: GlobalOptions & { acceptWarnings?: boolean },
 ): Promise<void> {
+  const summary = await applyPath(path, options.acceptWarnings ?? false, (work) =>
+    withEngine(options, work),
+  );
+  printApplySummary(options, summary);
+}
+
+/**
+ * Checks every file under `path`, then opens an engine with `open` and applies them: the work of
+ * `apply PATH`, for commands that apply files on an engine of their own.
+ */
+export async function applyPath(
+  path: string,
+  acceptWarnings: boolean,
+  open: (work: (engine: Engine) => Promise<ApplySummary>) => Promise<ApplySummary>,
+): Promise<ApplySummary> {
   const definitions: { file: string; definition: WorkflowDefinition; rules?: DeploymentRule[] }[] =
     [];
   const teams: { file: string; team: ReturnType<typeof parseTeamFile> }[] = [];
+  const alertTypes: { file: string; type: AlertType }[] = [];
+  const playbooks: { file: string; playbook: Playbook }[] = [];
+  // Keys of the playbook files in PATH, which alert types may name before they are stored.
+  const playbookKeys = new Set<string>();
   const ignored: string[] = [];
   const failures: string[] = [];
 
   for (const file of jsonFilesUnder(path)) {
     const content = readJsonFile(file);
     const kind = content && typeof content === 'object' ? Object.keys(content) : [];
+    const key = (content as { key?: unknown } | null)?.key;
+    if (kind.includes('steps') && typeof key === 'string') playbookKeys.add(key);
     try {
       if (kind.includes('milestones')) {
         const rules = loadRules(file, (content as { rules?: unknown }).rules);
         definitions.push({ file, definition: loadDefinition(file), ...(rules ? { rules } : {}) });
       } else if (kind.includes('users')) teams.push({ file, team: parseTeamFile(content, file) });
+      else if (kind.includes('steps')) {
+        playbooks.push({ file, playbook: loadPlaybook(file, content) });
+      }
+      else if (kind.includes('rule')) {
+        alertTypes.push({ file, type: loadAlertTypeFile(file, content) });
+      }
       else ignored.push(file);
     } catch (error) {
       failures.push((error as Error).message);
@@ -111,10 +143,14 @@ export async function applyCommand(
     );
   }
 
-  const summary = await withEngine(options, async (engine): Promise<ApplySummary> => {
+  return open(async (engine): Promise<ApplySummary> => {
     for (const { file, definition, rules } of definitions) {
       const simulation = await simulate(engine, definition, rules ? { rules } : {});
-      requireNoWarnings(file, simulation, options.acceptWarnings ?? false);
+      requireNoWarnings(file, simulation, acceptWarnings);
+    }
+    const unknownPlaybooks = await missingPlaybooks(engine, alertTypes, playbookKeys);
+    if (unknownPlaybooks.length > 0) {
+      throw new CliError(`Nothing was applied:\n${unknownPlaybooks.join('\n')}`);
     }
     let users = 0;
     for (const { team } of teams) users += await applyTeam(engine, team);
@@ -129,18 +165,50 @@ export async function applyCommand(
         rules += fileRules.length;
       }
     }
-    return { published, users, rules, ignored };
+    const appliedPlaybooks = [];
+    for (const { file, playbook } of playbooks) {
+      const { version, created } = await engine.playbooks.apply(playbook, null, file);
+      appliedPlaybooks.push({ key: version.key, version: version.version, created, file });
+    }
+    // Alert types go last, after the playbooks they name.
+    const savedAlertTypes = await applyAlertTypes(engine, alertTypes);
+    return {
+      published,
+      users,
+      rules,
+      playbooks: appliedPlaybooks,
+      alertTypes: savedAlertTypes,
+      ignored,
+    };
   });
+}
 
+function printApplySummary(options: GlobalOptions, summary: ApplySummary): void {
   output(options, summary, () => [
     ...summary.published.map(({ key, version, created }) =>
       created ? `Published ${key} version ${version}.` : `${key} unchanged at version ${version}.`,
     ),
     `Team: ${summary.users} user(s) added or updated. Deployment rules saved: ${summary.rules}.`,
+    ...summary.playbooks.map(({ key, version, created }) =>
+      created
+        ? `Published playbook ${key} version ${version}.`
+        : `Playbook ${key} unchanged at version ${version}.`,
+    ),
+    ...(summary.alertTypes.length > 0
+      ? [`Alert types saved: ${summary.alertTypes.join(', ')}.`]
+      : []),
     ...(summary.ignored.length > 0
       ? [`Ignored (neither workflow nor team): ${summary.ignored.join(', ')}`]
       : []),
   ]);
+}
+
+/** Checks a playbook file (JSON with `steps` and no `milestones`), listing every problem. */
+function loadPlaybook(file: string, content: unknown): Playbook {
+  const result = validatePlaybook(content);
+  if (result.ok) return result.playbook;
+  const lines = result.problems.map((problem) => `  - ${problem.path}: ${problem.message}`);
+  throw new CliError(`${file} is not a valid playbook:\n${lines.join('\n')}`);
 }
 
 /** Adds or updates the team's users by email; their passwords are set separately. */
