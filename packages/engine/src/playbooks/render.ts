@@ -25,20 +25,33 @@ const ALLOWED_ATTR = ['href', 'target', 'rel', 'start'];
 const SAFE_URI = /^(?:https?:|mailto:)/i;
 const LINK_REL = 'noopener noreferrer nofollow';
 
-// jsdom is loaded without its type package, which would add the DOM library to every program
-// that type-checks this file, including the web app's.
-const { JSDOM } = createRequire(import.meta.url)('jsdom') as {
-  JSDOM: new (html: string) => { window: WindowLike & { document: ServerDocument } };
-};
-const { window } = new JSDOM('');
-const purify = createDOMPurify(window);
-purify.addHook('afterSanitizeAttributes', (node) => {
-  if (node.nodeName !== 'A') return;
-  // The editor prints an empty href for a link whose address it rejected.
-  if (!node.getAttribute('href')) node.removeAttribute('href');
-  node.setAttribute('target', '_blank');
-  node.setAttribute('rel', LINK_REL);
-});
+type ServerWindow = WindowLike & { document: ServerDocument };
+
+let server: { window: ServerWindow; purify: ReturnType<typeof createDOMPurify> } | undefined;
+
+/**
+ * Returns the server-side DOM and its sanitizer, built on first use, because loading jsdom adds
+ * about half a second to the start of every command that never renders a playbook.
+ */
+function serverDom() {
+  if (server) return server;
+  // jsdom is loaded without its type package, which would add the DOM library to every program
+  // that type-checks this file, including the web app's.
+  const { JSDOM } = createRequire(import.meta.url)('jsdom') as {
+    JSDOM: new (html: string) => { window: ServerWindow };
+  };
+  const { window } = new JSDOM('');
+  const purify = createDOMPurify(window);
+  purify.addHook('afterSanitizeAttributes', (node) => {
+    if (node.nodeName !== 'A') return;
+    // The editor prints an empty href for a link whose address it rejected.
+    if (!node.getAttribute('href')) node.removeAttribute('href');
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', LINK_REL);
+  });
+  server = { window, purify };
+  return server;
+}
 
 /** The part of jsdom's document that serializing uses. */
 interface ServerDocument {
@@ -69,7 +82,7 @@ export function renderRichText(doc: RichText | null | undefined): string {
 
 /** Sanitizes HTML with the same allowlist as `renderRichText`. */
 export function sanitizeHtml(html: string): string {
-  return purify.sanitize(html, {
+  return serverDom().purify.sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR,
     ALLOWED_URI_REGEXP: SAFE_URI,
@@ -89,7 +102,7 @@ export function safeUrl(url: string | null | undefined): string | null {
 
 function serialize(doc: RichTextNode): string {
   const current = schema();
-  const document = window.document;
+  const document = serverDom().window.document;
   const wrap = document.createElement('div');
   try {
     const node = ProseMirrorNode.fromJSON(current, normalize(doc, current));
