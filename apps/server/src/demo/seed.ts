@@ -13,6 +13,7 @@ import {
   type Account,
 } from '@milepost/model';
 
+import { seedAlertHistory, type AlertHistorySummary } from './alert-history.ts';
 import { workInstance } from './team-pace.ts';
 
 /** The password of every demo user; the README prints it. */
@@ -26,6 +27,7 @@ export interface SeedSummary {
   workflows: string[];
   instances: Record<string, number>;
   completed: number;
+  alerts: AlertHistorySummary;
 }
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -43,8 +45,9 @@ function nextAnniversary(date: string, today: number): string {
 
 /**
  * Seeds the demo: the example team with the demo password, the example accounts (renewal dates
- * rolled forward past today), the example workflows, and two months of history worked by a
- * simulated team, so every page has content on first start.
+ * rolled forward past today), the example workflows, playbooks and alert types, generated daily
+ * usage, and two and a half months of workflow and alert history worked by a simulated team, so
+ * every page has content on first start.
  */
 export async function seedDemo(database: Database, clock: Clock, seed = 7): Promise<SeedSummary> {
   const today = clock.now();
@@ -89,7 +92,7 @@ export async function seedDemo(database: Database, clock: Clock, seed = 7): Prom
     return { account, key: 'qbr' };
   });
 
-  const summary: SeedSummary = {
+  const summary: Omit<SeedSummary, 'alerts'> = {
     users: users.length,
     accounts: rolled.length,
     workflows,
@@ -121,11 +124,22 @@ export async function seedDemo(database: Database, clock: Clock, seed = 7): Prom
     const view = await engine.queries.instance(instanceId);
     if (view.status === 'completed') summary.completed++;
   }
+
+  // A random stream of its own keeps the workflow history the same whatever the alerts draw.
+  const alerts = await seedAlertHistory(engine, simulated, {
+    examplesRoot: EXAMPLES_ROOT,
+    accounts: rolled,
+    from: historyStart,
+    today,
+    userId: lead.id,
+    random: seededRandom(seed + 1),
+  });
+
   // The history's own notifications are read; only what happened in the last two days is new.
   await database.db
     .updateTable('notifications')
     .set({ read_at: today })
     .where('created_at', '<', today - 2 * DAY_MS)
     .execute();
-  return summary;
+  return { ...summary, alerts };
 }

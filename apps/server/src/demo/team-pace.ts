@@ -6,7 +6,8 @@ import { DAY_MS } from '@milepost/model';
  * Works one instance the way a CSM would, on a simulated clock: each ready milestone is started,
  * its required items ticked and it is completed after its target duration scaled by a random
  * pace (0.5 to 1.8). Work stops at `until`, so the instance is left where a real team would be.
- * Every transition is marked as simulated.
+ * Every transition is marked as simulated. Times are whole milliseconds, as the database stores
+ * them in integer columns.
  */
 export async function workInstance(
   engine: Engine,
@@ -26,7 +27,8 @@ export async function workInstance(
     for (const milestone of view.milestones) {
       if (milestone.state === 'ready' && !due.has(milestone.id)) {
         const target = compiled.graph.milestones.get(milestone.id)!.targetDays;
-        due.set(milestone.id, now + Math.max(0.2, target * (0.5 + random() * 1.3)) * DAY_MS);
+        const days = Math.max(0.2, target * (0.5 + random() * 1.3));
+        due.set(milestone.id, now + Math.round(days * DAY_MS));
       }
     }
     const [next] = [...due.entries()].sort((a, b) => a[1] - b[1]);
@@ -34,7 +36,7 @@ export async function workInstance(
 
     const [milestoneId, at] = next;
     due.delete(milestoneId);
-    const startedAt = Math.min(at, now + DAY_MS * random());
+    const startedAt = Math.min(at, now + Math.round(DAY_MS * random()));
     clock.set(Math.max(now, startedAt));
     const apply = (event: Parameters<Engine['instances']['apply']>[0]['event']) =>
       engine.instances.apply({ instanceId, event, userId, simulated: true });

@@ -20,6 +20,10 @@ export async function seedCommand(
       `Instances: ${Object.entries(summary.instances)
         .map(([key, n]) => `${key} ${n}`)
         .join(', ')}; ${summary.completed} completed.`,
+      `Alerts: ${Object.entries(summary.alerts.raised)
+        .map(([key, n]) => `${key} ${n}`)
+        .join(', ')} raised over ${summary.alerts.metricPoints} usage points, ` +
+        `${summary.alerts.open} open, ${summary.alerts.closed} closed, ${summary.alerts.dismissed} dismissed.`,
       `Sign in as morgan.ellis@example.com (lead), theo.brandt@example.com (admin) or jonah.park@example.com (CSM) with the password "${DEMO_PASSWORD}".`,
     ]);
   } finally {
