@@ -38,6 +38,9 @@ const TYPES: AlertTypeInput[] = [
   },
 ];
 
+/** The number of CSMs, each owning a block of consecutive accounts, so every alert has an owner. */
+const OWNERS = 100;
+
 /**
  * Fills `ACCOUNTS` accounts with `DAYS` days of daily usage each, inside the database. One
  * account in a hundred drops to a tenth of its usage in the last week, and one in two hundred
@@ -61,10 +64,24 @@ async function fill(database: Database): Promise<void> {
     database.dialect === 'postgres'
       ? sql`to_char(date ${sql.lit(EVALUATION_DAY)} - d.d, 'YYYY-MM-DD')`
       : sql`date(${sql.lit(EVALUATION_DAY)}, '-' || d.d || ' days')`;
+  const ownerId = sql`'csm-' || (a.i * ${sql.lit(OWNERS)} / ${sql.lit(ACCOUNTS)})`;
 
+  await database.db
+    .insertInto('users')
+    .values(
+      Array.from({ length: OWNERS }, (_, index) => ({
+        id: `csm-${index}`,
+        email: `csm-${index}@example.com`,
+        name: `CSM ${index}`,
+        role: 'csm' as const,
+        password_hash: null,
+        created_at: 0,
+      })),
+    )
+    .execute();
   await sql`
     insert into accounts (id, name, owner_id, segment, stage, dates_json, fields_json, created_at, updated_at)
-    select ${accountId}, 'Account ' || a.i, null, 'SMB', 'Active', '{}', '{}', 0, 0
+    select ${accountId}, 'Account ' || a.i, ${ownerId}, 'SMB', 'Active', '{}', '{}', 0, 0
     from (${accountRows}) a`.execute(database.db);
   await sql`
     insert into metrics (metric, account_id, day, value)

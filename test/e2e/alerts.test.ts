@@ -1,4 +1,4 @@
-import { Account, dateToMs, msToDate, type MetricPoint, type PlaybookInput } from '@milepost/model';
+import { Account, dateToMs, msToDate, type MetricPoint } from '@milepost/model';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,73 +9,21 @@ import {
   startWorkspaceServer,
   type WorkspaceServer,
 } from './harness.ts';
+import {
+  PASTED_XSS,
+  pasteHtml,
+  unsafeAttributes,
+  waitUntilSaved,
+  watchForXss,
+  xssFired,
+} from './rich-text.ts';
 
 const DAY = 86_400_000;
 /** A Monday: the calendar-week rule compares the two weeks before it. */
 const MONDAY = '2025-03-03';
 
-/** Rich-text payloads that must stay inert wherever the playbook is shown. */
-const XSS_TEXT = [
-  '<script>window.__xss = "script"</script>',
-  '<img src=x onerror="window.__xss = \'img\'">',
-  '<svg onload="window.__xss = \'svg\'"></svg>',
-];
-
-const paragraph = (...content: object[]) => ({ type: 'paragraph', content });
-const text = (value: string, marks?: object[]) => ({
-  type: 'text',
-  text: value,
-  ...(marks ? { marks } : {}),
-});
-const link = (href: string) => [{ type: 'link', attrs: { href } }];
-
-// NOTE: this test publishes the playbook through the engine, not the TipTap editor. The
-// editor's own browser test drives the editor, and this one starts where a CSM reads the result.
-const WIN_BACK: PlaybookInput = {
-  key: 'win-back',
-  name: 'Win back usage',
-  overview: {
-    type: 'doc',
-    content: [
-      paragraph(
-        text('Read the '),
-        text('usage guide', link('https://example.com/usage-guide')),
-        text(' before calling. '),
-        text('Do not click', link('javascript:window.__xss = "link"')),
-      ),
-      ...XSS_TEXT.map((payload) => paragraph(text(payload))),
-    ],
-  },
-  steps: [
-    {
-      id: 'review',
-      title: 'Review the usage trend',
-      guidance: { type: 'doc', content: [paragraph(text('Compare the last two weeks.'))] },
-    },
-    {
-      id: 'call',
-      title: 'Call the sponsor',
-      guidance: {
-        type: 'doc',
-        content: [
-          paragraph(text('Ask what changed. ')),
-          paragraph(text('Script', link('javascript:window.__xss = "step"'))),
-          paragraph(text(XSS_TEXT[1]!)),
-        ],
-      },
-    },
-    { id: 'log', title: 'Log the outcome' },
-  ],
-  questions: { type: 'doc', content: [paragraph(text('Did a champion leave?'))] },
-  offers: [
-    {
-      title: 'Training discount',
-      limit: 'At most 15% off',
-      details: { type: 'doc', content: [paragraph(text('For renewals this quarter.'))] },
-    },
-  ],
-  links: [{ title: 'Renewal handbook', url: 'https://example.com/handbook' }],
-};
+/** Markup typed into the editor as text, which every view must show as text. */
+const TYPED_XSS = '<img src=x onerror="window.__xss = true">';
 
 const USAGE_DROP = {
   key: 'usage-drop',
@@ -90,7 +38,8 @@ const USAGE_DROP = {
   },
   retriggerDays: 14,
   responseHours: 48,
-  playbook: 'win-back',
+  // The key the editor derives from the name "Win back usage".
+  playbook: 'win-back-usage',
   enabled: true,
 };
 
@@ -127,15 +76,6 @@ beforeAll(async () => {
     ...usage('gamma', 10, 1),
   ]);
 
-  const draft = await engine.playbooks.create(
-    { key: WIN_BACK.key, name: WIN_BACK.name, playbook: WIN_BACK },
-    userIds.lead,
-  );
-  await engine.playbooks.publish(WIN_BACK.key, userIds.lead, draft.revision);
-  await engine.alertTypes.save(USAGE_DROP, userIds.lead);
-  const [evaluation] = await engine.alertTypes.evaluate(MONDAY);
-  expect(evaluation?.raised).toBe(2);
-
   browser = await launchChromium();
 }, 120_000);
 
@@ -152,9 +92,13 @@ function alertView(page: Page): Locator {
   return page.getByTestId('alert-task');
 }
 
-/** Checks that no payload ran and the view contains no event handler or `javascript:` address. */
+/**
+ * Checks that no payload ran and that the container has no event handler, no `javascript:`
+ * address and no element that could load or run code.
+ */
 async function expectInert(page: Page, container: Locator) {
-  expect(await page.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
+  expect(await xssFired(page)).toBe(false);
+  expect(await unsafeAttributes(page)).toEqual([]);
   const handlers = await container.evaluate((root) =>
     [...root.querySelectorAll('*')].flatMap((element) =>
       [...element.attributes].filter((a) => a.name.startsWith('on')).map((a) => a.name),
@@ -166,9 +110,83 @@ async function expectInert(page: Page, container: Locator) {
   expect(await container.locator('img').count()).toBe(0);
 }
 
+/**
+ * Writes and publishes the playbook in the editor as a lead: a link in the overview, three steps,
+ * an offer and a document link, with payloads pasted into the overview, a step and the offer.
+ */
+async function writePlaybook(page: Page): Promise<void> {
+  await page.goto(`${server.url}/#/playbooks`);
+  await page.getByRole('button', { name: 'New playbook' }).click();
+  await page.getByLabel('Name').fill('Win back usage');
+  await page.getByRole('button', { name: 'Create and open' }).click();
+  await page.getByRole('heading', { name: 'Win back usage', level: 1 }).waitFor();
+
+  const overview = page.getByRole('textbox', { name: 'Overview', exact: true });
+  await overview.click();
+  await page.keyboard.type('Read the usage guide');
+  for (let i = 0; i < 'usage guide'.length; i += 1) await page.keyboard.press('Shift+ArrowLeft');
+  await page.getByRole('button', { name: 'Link', exact: true }).first().click();
+  await page.getByLabel('Link address').fill('https://example.com/usage-guide');
+  await page.getByRole('button', { name: 'Apply link' }).click();
+  await pasteHtml(overview, PASTED_XSS);
+
+  await page.getByRole('button', { name: 'Add step' }).click();
+  await page.getByLabel('Step 1 title').fill('Review the usage trend');
+  await page.getByRole('textbox', { name: 'Step 1 guidance' }).click();
+  await page.keyboard.type('Compare the last two weeks.');
+  await page.getByRole('button', { name: 'Add step' }).click();
+  await page.getByLabel('Step 2 title').fill('Call the sponsor');
+  const callGuidance = page.getByRole('textbox', { name: 'Step 2 guidance' });
+  await callGuidance.click();
+  await page.keyboard.type(`Ask what changed. ${TYPED_XSS}`);
+  await pasteHtml(callGuidance, PASTED_XSS);
+  await page.getByRole('button', { name: 'Add step' }).click();
+  await page.getByLabel('Step 3 title').fill('Log the outcome');
+
+  await page.getByRole('button', { name: 'Add offer' }).click();
+  await page.getByLabel('Offer 1 title').fill('Training discount');
+  await page.getByLabel('Offer 1 limit').fill('At most 15% off');
+  const offerDetails = page.getByRole('textbox', { name: 'Offer 1 details' });
+  await offerDetails.click();
+  await page.keyboard.type('For renewals this quarter.');
+  await pasteHtml(offerDetails, PASTED_XSS);
+  await page.getByRole('button', { name: 'Add document' }).click();
+  await page.getByLabel('Document 1 title').fill('Renewal handbook');
+  await page.getByLabel('Document 1 address').fill('https://example.com/handbook');
+  await waitUntilSaved(page);
+
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect
+    .poll(() => page.getByTestId('publish-message').textContent())
+    .toContain('Published version 1.');
+}
+
 describeBrowser('alert tasks in the browser', () => {
+  // The CSM's test works the alert that this one raises, so the two run in this order.
+  it('writes the playbook in the editor and raises an alert', async () => {
+    const page = await signIn(browser, server.url, 'lead');
+    await watchForXss(page);
+    await writePlaybook(page);
+    await page.getByText('hover here').first().hover();
+    expect(await unsafeAttributes(page)).toEqual([]);
+    expect(await xssFired(page)).toBe(false);
+    await page.screenshot({ path: screenshotPath('alert-playbook-editor'), fullPage: true });
+    await page.context().close();
+
+    const published = await server.engine.playbooks.latest('win-back-usage');
+    expect(published.playbook.steps.map((step) => step.title)).toEqual([
+      'Review the usage trend',
+      'Call the sponsor',
+      'Log the outcome',
+    ]);
+    await server.engine.alertTypes.save(USAGE_DROP, server.userIds.lead);
+    const [evaluation] = await server.engine.alertTypes.evaluate(MONDAY);
+    expect(evaluation?.raised).toBe(2);
+  });
+
   it('lets a CSM work an alert task with its playbook', async () => {
     const page = await signIn(browser, server.url, 'csm');
+    await watchForXss(page);
     await page.getByRole('heading', { name: 'My tasks' }).waitFor();
 
     // Only the CSM's own alert is listed: Gamma's belongs to the second CSM.
@@ -191,16 +209,33 @@ describeBrowser('alert tasks in the browser', () => {
     const offers = playbook.getByTestId('playbook-offers');
     await expect.poll(() => offers.textContent()).toContain('Training discount');
     await expect.poll(() => offers.textContent()).toContain('At most 15% off');
-    // The payloads show as text, not markup.
-    await expect.poll(() => playbook.textContent()).toContain('<script>window.__xss');
+    await expect.poll(() => offers.textContent()).toContain('For renewals this quarter.');
 
     const steps = view.getByTestId('alert-steps');
     expect(await steps.getByRole('checkbox').count()).toBe(3);
     await expect.poll(() => steps.textContent()).toContain('Compare the last two weeks.');
+    // The typed payload shows as text, and the pasted ones left only their text behind.
+    await expect.poll(() => steps.textContent()).toContain(TYPED_XSS);
+    await expect.poll(() => view.textContent()).toContain('hover here');
+    await view.getByText('hover here').first().hover();
+    await view.getByText('pasted link').first().click();
     await expectInert(page, view);
     await page.screenshot({ path: screenshotPath('alert-task-csm') });
     await playbook.scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('alert-task-playbook') });
+
+    // The notification of the raised alert links to the same task view.
+    const [alert] = await server.engine.alertTasks.list({ ownerId: server.userIds.csm });
+    await page.goto(`${server.url}/#/tasks`);
+    await expect.poll(() => page.getByTestId('unread-count').textContent()).toBe('1');
+    await page.getByTestId('notifications-button').click();
+    const notice = page.getByTestId('notification').filter({ hasText: 'New alert' });
+    await expect.poll(() => notice.textContent()).toContain('New alert: Usage drop for Acme Corp.');
+    await page.screenshot({ path: screenshotPath('alert-notification') });
+    await notice.getByRole('link').click();
+    await alertView(page).getByRole('heading', { name: 'Usage drop' }).waitFor();
+    expect(page.url()).toContain(`#/tasks/alerts/${alert!.id}`);
+    await expect.poll(() => page.getByTestId('unread-count').textContent()).toBe('0');
 
     await steps.getByLabel('Review the usage trend').check();
     await steps.getByLabel('Call the sponsor').check();

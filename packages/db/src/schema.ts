@@ -235,10 +235,12 @@ export interface AccountEventsTable {
 export interface NotificationsTable {
   id: Generated<number>;
   user_id: string;
-  kind: 'assigned' | 'due_tomorrow' | 'overdue';
+  kind: 'assigned' | 'due_tomorrow' | 'overdue' | 'alert';
   key: string;
   instance_id: string | null;
   milestone_id: string | null;
+  /** The alert task it is about: set on `alert` and on an alert's `overdue` notification. */
+  alert_id: number | null;
   message: string;
   created_at: EpochMs;
   read_at: EpochMs | null;

@@ -8,6 +8,13 @@ export interface Mailer {
   send(message: { to: string; subject: string; text: string; html: string }): Promise<void>;
 }
 
+/** An open alert task as the digest lists it. */
+export interface DigestAlert {
+  typeName: string;
+  accountName: string;
+  dueAt: number;
+}
+
 export interface DigestSummary {
   sent: number;
   failed: { email: string; error: string }[];
@@ -19,18 +26,34 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
-/** Writes one user's digest: overdue tasks, tasks due today, and how many are open. */
-export function composeDigest(name: string, tasks: readonly Task[], now: number) {
+/**
+ * Writes one user's digest: overdue tasks, tasks due today, and how many are open, counting
+ * workflow tasks and open alert tasks alike.
+ */
+export function composeDigest(
+  name: string,
+  tasks: readonly Task[],
+  now: number,
+  alerts: readonly DigestAlert[] = [],
+) {
   const endOfToday = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
-  const overdue = tasks.filter((t) => t.dueAt !== null && t.dueAt < now);
-  const today = tasks.filter((t) => t.dueAt !== null && t.dueAt >= now && t.dueAt < endOfToday);
-  const line = (t: Task) =>
-    `${t.milestoneName} (${t.workflowName}) for ${t.accountName}, due ${msToDate(t.dueAt!)}`;
+  const dated = [
+    ...tasks.flatMap((t) =>
+      t.dueAt === null
+        ? []
+        : [{ dueAt: t.dueAt, text: `${t.milestoneName} (${t.workflowName}) for ${t.accountName}` }],
+    ),
+    ...alerts.map((a) => ({ dueAt: a.dueAt, text: `${a.typeName} (alert) for ${a.accountName}` })),
+  ].sort((a, b) => a.dueAt - b.dueAt);
+  const overdue = dated.filter((t) => t.dueAt < now);
+  const today = dated.filter((t) => t.dueAt >= now && t.dueAt < endOfToday);
+  const line = (t: { dueAt: number; text: string }) => `${t.text}, due ${msToDate(t.dueAt)}`;
   const sections = [
     { title: `Overdue (${overdue.length})`, items: overdue.map(line) },
     { title: `Due today (${today.length})`, items: today.map(line) },
   ];
-  const subject = `Milepost: ${overdue.length} overdue, ${today.length} due today, ${tasks.length} open`;
+  const open = tasks.length + alerts.length;
+  const subject = `Milepost: ${overdue.length} overdue, ${today.length} due today, ${open} open`;
   const text = [
     `Hello ${name},`,
     ...sections.flatMap((s) => ['', s.title, ...s.items.map((item) => `- ${item}`)]),
@@ -45,7 +68,7 @@ export function composeDigest(name: string, tasks: readonly Task[], now: number)
   return { subject, text, html };
 }
 
-/** Sends the daily digest to every user who chose it and has open tasks. */
+/** Sends the daily digest to every user who chose it and has open workflow or alert tasks. */
 export async function sendDigests(
   database: Database,
   queries: Queries,
@@ -60,8 +83,9 @@ export async function sendDigests(
   const summary: DigestSummary = { sent: 0, failed: [] };
   for (const user of users) {
     const tasks = await queries.openTasks({ assigneeId: user.id });
-    if (tasks.length === 0) continue;
-    const message = composeDigest(user.name, tasks, clock.now());
+    const alerts = await openAlerts(database, user.id);
+    if (tasks.length === 0 && alerts.length === 0) continue;
+    const message = composeDigest(user.name, tasks, clock.now(), alerts);
     try {
       await mailer.send({ to: user.email, ...message });
       summary.sent++;
@@ -70,4 +94,22 @@ export async function sendDigests(
     }
   }
   return summary;
+}
+
+/** Lists the open alert tasks a user owns, earliest due first. Snoozed ones wait for waking. */
+async function openAlerts(database: Database, ownerId: string): Promise<DigestAlert[]> {
+  const rows = await database.db
+    .selectFrom('alerts as al')
+    .innerJoin('accounts as a', 'a.id', 'al.account_id')
+    .innerJoin('alert_types as t', 't.key', 'al.alert_type_key')
+    .select(['al.due_at', 'a.name as account_name', 't.name as type_name'])
+    .where('al.owner_id', '=', ownerId)
+    .where('al.status', '=', 'open')
+    .orderBy('al.due_at')
+    .execute();
+  return rows.map((row) => ({
+    typeName: row.type_name,
+    accountName: row.account_name,
+    dueAt: Number(row.due_at),
+  }));
 }

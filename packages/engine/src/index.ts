@@ -45,7 +45,7 @@ export type { ReassignResult } from './reassign.ts';
 export { Notifications } from './notifications.ts';
 export type { Notification } from './notifications.ts';
 export { composeDigest, sendDigests } from './digest.ts';
-export type { DigestSummary, Mailer } from './digest.ts';
+export type { DigestAlert, DigestSummary, Mailer } from './digest.ts';
 
 // Replay over history
 export { replay } from './replay/replay.ts';

@@ -11,6 +11,8 @@ export interface Notification {
   kind: NotificationsTable['kind'];
   instanceId: string | null;
   milestoneId: string | null;
+  /** The alert task it is about, or null for a workflow task's notification. */
+  alertId: number | null;
   message: string;
   createdAt: number;
   read: boolean;
@@ -48,7 +50,7 @@ export async function enqueueNotifications(
     .execute();
 }
 
-/** In-app notifications: a task assigned, due tomorrow or gone overdue. */
+/** In-app notifications: a task assigned, due tomorrow or gone overdue, or an alert raised. */
 export class Notifications {
   constructor(
     private readonly database: Database,
@@ -70,6 +72,7 @@ export class Notifications {
       kind: row.kind,
       instanceId: row.instance_id,
       milestoneId: row.milestone_id,
+      alertId: row.alert_id,
       message: row.message,
       createdAt: row.created_at,
       read: row.read_at !== null,

@@ -4,7 +4,13 @@ import { AlertType, type PlaybookInput } from '@milepost/model';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { raiseAlerts } from '../src/alerts/raise.ts';
 import { alertTaskReport } from '../src/reports/alert-tasks.ts';
-import { ForbiddenError, InvalidRequestError, NotFoundError } from '../src/index.ts';
+import {
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+  sendDigests,
+  type Mailer,
+} from '../src/index.ts';
 import { account, DAY, setUpEngine, START } from './helpers.ts';
 
 const HOUR = 3_600_000;
@@ -333,6 +339,87 @@ describeEachDialect('alert tasks', (dialect) => {
     });
   });
 
+  describe('notifications', () => {
+    async function notificationsOf(alertId: number) {
+      return database.db
+        .selectFrom('notifications')
+        .select(['user_id', 'kind', 'alert_id'])
+        .where('alert_id', '=', alertId)
+        .execute();
+    }
+
+    it('notifies the owner once per alert', async () => {
+      const [first, second] = await raise(['a1', 'a2']);
+      expect(await raise(['a1', 'a2'])).toEqual([]);
+
+      const mine = await setup.engine.notifications.list(setup.csm.id);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({
+        kind: 'alert',
+        alertId: first,
+        instanceId: null,
+        milestoneId: null,
+        message: 'New alert: Usage drop for Account a1.',
+        createdAt: START,
+        read: false,
+      });
+      const theirs = await setup.engine.notifications.list(otherCsm.id);
+      expect(theirs.map((note) => note.alertId)).toEqual([second]);
+      expect(await setup.engine.notifications.unreadCount(setup.csm.id)).toBe(1);
+    });
+
+    it('notifies nobody for an unowned account', async () => {
+      await setup.engine.accounts.upsert([account('a3', null)]);
+      const [id] = await raise(['a3']);
+
+      expect((await alertRow(id!)).owner_id).toBeNull();
+      expect(await notificationsOf(id!)).toEqual([]);
+    });
+
+    it('writes no notification when the raise rolls back', async () => {
+      const failure = new Error('rolled back on purpose');
+      const attempt = database.db.transaction().execute(async (trx) => {
+        await raiseAlerts(
+          trx,
+          { type: usageDrop, firedOn: '2025-03-03', candidates: [{ accountId: 'a1', detail: {} }] },
+          setup.clock.now(),
+        );
+        throw failure;
+      });
+
+      await expect(attempt).rejects.toBe(failure);
+      expect(await setup.engine.notifications.list(setup.csm.id)).toEqual([]);
+      expect(await setup.engine.alertTasks.list({ accountId: 'a1' })).toEqual([]);
+    });
+
+    it('lists open alert tasks in the daily digest', async () => {
+      const [id] = await raise(['a1', 'a2']);
+      await setup.engine.setDailyDigest(setup.csm.id, true);
+      const sent: Parameters<Mailer['send']>[0][] = [];
+      const mailer: Mailer = {
+        send: async (message) => {
+          sent.push(message);
+        },
+      };
+
+      // Due at 09:00 on 5 March: due today at 07:00 that day, overdue the next morning, and
+      // left out once snoozed.
+      setup.clock.set(START + 46 * HOUR);
+      await sendDigests(database, setup.engine.queries, setup.clock, mailer);
+      setup.clock.set(START + 70 * HOUR);
+      await sendDigests(database, setup.engine.queries, setup.clock, mailer);
+      await setup.engine.alertTasks.snooze(id!, START + 100 * HOUR, setup.csm.id);
+      await sendDigests(database, setup.engine.queries, setup.clock, mailer);
+
+      expect(sent).toHaveLength(2);
+      expect(sent[0]?.to).toBe('csm@example.com');
+      expect(sent[0]?.subject).toBe('Milepost: 0 overdue, 1 due today, 1 open');
+      expect(sent[0]?.text).toContain('- Usage drop (alert) for Account a1, due 2025-03-05');
+      expect(sent[0]?.html).toContain('<li>Usage drop (alert) for Account a1, due 2025-03-05</li>');
+      expect(sent[1]?.subject).toBe('Milepost: 1 overdue, 0 due today, 1 open');
+    });
+  });
+
   describe('overdue', () => {
     it('marks an open alert overdue once and notifies the owner', async () => {
       const [id] = await raise(['a1']);
@@ -352,7 +439,15 @@ describeEachDialect('alert tasks', (dialect) => {
       const notes = await setup.engine.notifications.list(setup.csm.id);
       expect(notes.map((note) => note.message)).toEqual([
         'Overdue alert: Usage drop for Account a1.',
+        'New alert: Usage drop for Account a1.',
       ]);
+      expect(notes[0]).toMatchObject({
+        kind: 'overdue',
+        alertId: id,
+        instanceId: null,
+        milestoneId: null,
+        createdAt: START + 48 * HOUR,
+      });
       const [task] = await setup.engine.alertTasks.list({ ownerId: setup.csm.id });
       expect(task?.overdue).toBe(true);
     });

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectModule } from '../dialects/types.ts';
 
-// Metrics, API tokens, playbooks, alert types and alerts with their tasks' steps.
+// Metrics, API tokens, playbooks, alert types and alerts with their tasks' steps, and the alert
+// that a notification is about.
 //
 // An alert is one firing of an alert type for one account, and is also the alert task its owner
 // works: its steps are copied from the playbook version current at the firing. At most one alert
@@ -11,6 +12,14 @@ export async function up(db: Kysely<unknown>, dialect: DialectModule): Promise<v
   await createMetricTables(db, dialect);
   await createPlaybookTables(db, dialect);
   await createAlertTables(db, dialect);
+
+  // Notifications about an alert task (raised, overdue) link to it.
+  await db.schema
+    .alterTable('notifications')
+    .addColumn('alert_id', 'integer', (column) =>
+      column.references('alerts.id').onDelete('cascade'),
+    )
+    .execute();
 }
 
 async function createMetricTables(db: Kysely<unknown>, dialect: DialectModule): Promise<void> {

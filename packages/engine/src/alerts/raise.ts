@@ -2,6 +2,7 @@ import type { Tables } from '@milepost/db';
 import { dateToMs, DAY_MS, msToDate, type AlertType, type IsoDate } from '@milepost/model';
 import type { Kysely, Transaction } from 'kysely';
 import { alertDueJob, enqueueJobs } from '../jobs.ts';
+import { enqueueNotifications } from '../notifications.ts';
 
 type Executor = Kysely<Tables> | Transaction<Tables>;
 
@@ -28,6 +29,12 @@ export interface RaiseResult {
   alertIds: number[];
 }
 
+/** An account's owner, or null when it has none, and its name for the notification. */
+interface AccountOwner {
+  ownerId: string | null;
+  name: string;
+}
+
 interface PlaybookSnapshot {
   versionId: number;
   steps: { id: string; title: string; guidance: unknown }[];
@@ -38,7 +45,8 @@ const CHUNK = 500;
 
 /**
  * Raises an alert for each candidate account, with the alert task's steps copied from the
- * playbook's latest published version, due `responseHours` after `now`, and an `alert_due` job.
+ * playbook's latest published version, due `responseHours` after `now`, an `alert_due` job, and
+ * an `alert` notification to the account's owner when it has one.
  * Skips accounts with an open or snoozed alert of the type, accounts whose last alert of the type
  * fired fewer than `retriggerDays` days before `firedOn`, and accounts already alerted on
  * `firedOn`, so running the same day again raises nothing new. Run it inside a transaction.
@@ -72,7 +80,7 @@ export async function raiseAlerts(
           fired_on: firedOn,
           status: 'open' as const,
           severity: type.severity,
-          owner_id: owners.get(candidate.accountId) ?? null,
+          owner_id: owners.get(candidate.accountId)?.ownerId ?? null,
           detail_json: JSON.stringify(candidate.detail),
           playbook_version_id: playbook?.versionId ?? null,
           due_at: dueAt,
@@ -80,7 +88,7 @@ export async function raiseAlerts(
         })),
       )
       .onConflict((conflict) => conflict.doNothing())
-      .returning('id')
+      .returning(['id', 'account_id', 'owner_id'])
       .execute();
     result.suppressed += fresh.length - inserted.length;
     const ids = inserted.map((row) => row.id);
@@ -93,6 +101,11 @@ export async function raiseAlerts(
       trx,
       ids.map((id) => alertDueJob(id, dueAt)),
     );
+    const notifications = inserted.flatMap(({ id, account_id: accountId, owner_id: ownerId }) => {
+      const accountName = owners.get(accountId)?.name ?? accountId;
+      return ownerId === null ? [] : [raisedNotification(type, id, ownerId, accountName, now)];
+    });
+    await enqueueNotifications(trx, notifications);
   }
   return result;
 }
@@ -130,17 +143,37 @@ async function blockedAccounts(
 async function accountOwners(
   trx: Executor,
   chunk: readonly AlertCandidate[],
-): Promise<Map<string, string | null>> {
+): Promise<Map<string, AccountOwner>> {
   const rows = await trx
     .selectFrom('accounts')
-    .select(['id', 'owner_id'])
+    .select(['id', 'owner_id', 'name'])
     .where(
       'id',
       'in',
       chunk.map((c) => c.accountId),
     )
     .execute();
-  return new Map(rows.map((row) => [row.id, row.owner_id]));
+  return new Map(rows.map((row) => [row.id, { ownerId: row.owner_id, name: row.name }]));
+}
+
+/** Builds the notification of a raised alert for its owner, linking to the alert task. */
+function raisedNotification(
+  type: AlertType,
+  alertId: number,
+  ownerId: string,
+  accountName: string,
+  now: number,
+) {
+  return {
+    user_id: ownerId,
+    kind: 'alert' as const,
+    key: `alert_raised:${alertId}`,
+    instance_id: null,
+    milestone_id: null,
+    alert_id: alertId,
+    message: `New alert: ${type.name} for ${accountName}.`,
+    created_at: now,
+  };
 }
 
 /** Reads the steps of a playbook's latest published version, or null when none is published. */

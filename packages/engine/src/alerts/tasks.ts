@@ -393,6 +393,7 @@ export async function markAlertOverdue(
           key: `alert_overdue:${alertId}:${row.due_at}`,
           instance_id: null,
           milestone_id: null,
+          alert_id: alertId,
           message: `Overdue alert: ${row.type_name} for ${row.account_name}.`,
           created_at: now,
         },
