@@ -147,7 +147,7 @@ describeWithData('RavenStack usage alerts', () => {
       db,
       '--json',
     ]);
-    expect(applied.alertTypes).toContain('usage-drop');
+    expect(applied.alertTypes).toContain('ravenstack-usage-drop');
     await runCliJson([
       'import',
       'accounts',
@@ -181,7 +181,7 @@ describeWithData('RavenStack usage alerts', () => {
     const backtest = await runCliJson<Backtest>([
       'alerts',
       'backtest',
-      'usage-drop',
+      'ravenstack-usage-drop',
       '--from',
       '2024-01-01',
       '--to',
@@ -215,15 +215,15 @@ describeWithData('RavenStack usage alerts', () => {
         '--json',
       ]);
       expect(evaluation.types.map((type) => type.key).sort()).toEqual([
-        'usage-drop',
-        'usage-drop-sharp',
+        'ravenstack-usage-drop',
+        'ravenstack-usage-drop-sharp',
       ]);
       raised.push(...evaluation.alerts);
     }
 
     for (const [key, file] of [
-      ['usage-drop', 'usage-drop.json'],
-      ['usage-drop-sharp', 'usage-drop-sharp.json'],
+      ['ravenstack-usage-drop', 'usage-drop.json'],
+      ['ravenstack-usage-drop-sharp', 'usage-drop-sharp.json'],
     ] as const) {
       const rule = exampleRule(file);
       const expected = new Map<string, string>();
@@ -245,13 +245,13 @@ describeWithData('RavenStack usage alerts', () => {
       alerts: await database.db
         .selectFrom('alerts')
         .select(['id', 'status', 'playbook_version_id'])
-        .where('alert_type_key', '=', 'usage-drop')
+        .where('alert_type_key', '=', 'ravenstack-usage-drop')
         .execute(),
       steps: await database.db
         .selectFrom('alert_steps')
         .innerJoin('alerts', 'alerts.id', 'alert_steps.alert_id')
         .select(['alert_steps.alert_id', 'alert_steps.step_id', 'alert_steps.title'])
-        .where('alerts.alert_type_key', '=', 'usage-drop')
+        .where('alerts.alert_type_key', '=', 'ravenstack-usage-drop')
         .orderBy('alert_steps.alert_id')
         .orderBy('alert_steps.position')
         .execute(),

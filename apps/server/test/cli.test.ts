@@ -16,6 +16,7 @@ interface PublishedFile {
 
 interface ApplySummary {
   published: PublishedFile[];
+  playbooks: PublishedFile[];
   users: number;
   ignored: string[];
 }
@@ -239,6 +240,25 @@ describe('apply', () => {
     const report = await runCli(['report', 'durations', 'onboarding', '--db', db]);
     expect(report.code).not.toBe(0);
     expect(report.stderr).toContain('No published workflow "onboarding"');
+  });
+
+  it('rejects two files with one key', async () => {
+    const db = freshDatabase();
+    const folder = join(scratch, 'twin-playbooks');
+    await cp(join(REPO_ROOT, 'examples', 'playbooks'), folder, { recursive: true });
+    await cp(join(folder, 'usage-drop.json'), join(folder, 'usage-drop-copy.json'));
+
+    const result = await runCli(['apply', folder, '--db', db]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('Nothing was applied');
+    expect(result.stderr).toContain('playbook files with the same key "usage-drop"');
+
+    await rm(join(folder, 'usage-drop-copy.json'));
+    const applied = await runCliJson<ApplySummary>(['apply', folder, '--db', db, '--json']);
+    expect(applied.playbooks.find((entry) => entry.key === 'usage-drop')).toMatchObject({
+      version: 1,
+      created: true,
+    });
   });
 });
 

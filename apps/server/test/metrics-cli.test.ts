@@ -43,6 +43,7 @@ beforeAll(async () => {
     accountsMapping,
     '--db',
     db,
+    '--json',
   ]);
 });
 

@@ -9,17 +9,42 @@ export const TeamMember = z.strictObject({
 });
 export type TeamMember = z.infer<typeof TeamMember>;
 
+const DayRange = z.tuple([z.number().nonnegative(), z.number().nonnegative()]);
+
+/**
+ * Relative weights of the outcomes the simulated team closes alert tasks with. They need not sum
+ * to 1, but at least one must be positive.
+ */
+const AlertOutcomeWeights = z
+  .strictObject({
+    resolved: z.number().nonnegative().default(6),
+    customer_unreachable: z.number().nonnegative().default(2),
+    escalated: z.number().nonnegative().default(1),
+    no_action_needed: z.number().nonnegative().default(1),
+  })
+  .refine((weights) => Object.values(weights).some((weight) => weight > 0), {
+    message: 'At least one outcome weight must be positive.',
+  });
+
 /**
  * How the simulated team of a replay works: on which weekdays (1 is Monday, 7 is Sunday), how
  * many days after a task becomes ready it is started, how long it takes as a multiple of the
- * milestone's target, and what share of optional items gets ticked. The seed makes it repeatable.
+ * milestone's target, and what share of optional items gets ticked. An alert task is started some
+ * days after the alert fires, and each playbook step takes some days. A share of alerts is
+ * dismissed on first reading and a share of steps is left unticked. The other alerts are closed
+ * with an outcome drawn by weight. The seed makes it repeatable.
  */
 export const TeamSimulation = z.strictObject({
   seed: z.number().int().default(1),
   workingDays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
-  startDelayDays: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).default([0, 3]),
+  startDelayDays: DayRange.default([0, 3]),
   pace: z.tuple([z.number().positive(), z.number().positive()]).default([0.6, 1.6]),
   optionalItemShare: z.number().min(0).max(1).default(0.5),
+  alertStartDelayDays: DayRange.default([0, 3]),
+  alertStepDays: DayRange.default([0.2, 1.5]),
+  alertDismissShare: z.number().min(0).max(1).default(0.2),
+  alertStepSkipShare: z.number().min(0).max(1).default(0.1),
+  alertOutcomes: AlertOutcomeWeights.prefault({}),
 });
 export type TeamSimulation = z.infer<typeof TeamSimulation>;
 

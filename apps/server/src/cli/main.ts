@@ -3,6 +3,7 @@ import { InvalidRequestError, NotFoundError } from '@milepost/engine';
 import { DefinitionError } from '@milepost/model';
 import { importAccountsCommand } from './commands/accounts.ts';
 import { seedCommand } from './commands/demo.ts';
+import { demoRavenstackCommand } from './commands/demo-ravenstack.ts';
 import {
   addUserCommand,
   deployCommand,
@@ -173,10 +174,25 @@ command(alerts, 'backtest <key>', 'list qualifying accounts per evaluation day, 
   .action(backtestAlertsCommand);
 
 const demo = program.command('demo').description('demo data');
-command(demo, 'seed', 'seed the demo team, accounts, workflows and two months of history')
+command(
+  demo,
+  'seed',
+  'seed the demo team, accounts, workflows, playbooks, alert types, usage and their history',
+)
   .option('--if-empty', 'do nothing when the database already has users')
   .option('--seed <number>', 'random seed of the simulated team (default 7)')
   .action(seedCommand);
+command(
+  demo,
+  'ravenstack',
+  'import the RavenStack tables into an empty database and replay 2023-2024 with the example team',
+)
+  .requiredOption(
+    '--data <dir>',
+    'folder with the three RavenStack CSV files, directly or in its ravenstack/ subfolder',
+  )
+  .option('--seed <number>', "seed of the simulated team (default: the team file's, or 1)")
+  .action(demoRavenstackCommand);
 
 try {
   await program.parseAsync();

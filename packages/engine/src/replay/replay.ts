@@ -1,7 +1,7 @@
 import { DAY_MS, msToDate, type IsoDate } from '@milepost/model';
 import type { ManualClock } from '../clock.ts';
 import type { Engine } from '../engine.ts';
-import type { SimulatedTeam } from './simulated-team.ts';
+import type { SimulatedTeam, TeamDaySummary } from './simulated-team.ts';
 
 export interface ReplaySummary {
   from: IsoDate;
@@ -17,7 +17,9 @@ export interface ReplaySummary {
   timersFired: number;
   /** Scheduler jobs run, by kind. */
   jobsRun: Record<string, number>;
-  team: { started: number; completed: number } | null;
+  /** Alerts raised in the range, by alert type key. */
+  alertsRaised: Record<string, number>;
+  team: TeamDaySummary | null;
   /** Milestones open and past due at the end. */
   overdueAtEnd: number;
 }
@@ -50,8 +52,11 @@ export async function replay(
   await engine.rules.rewindTo(options.from);
   const total = Math.round((end - start) / DAY_MS) + 1;
   const jobsRun: Record<string, number> = {};
+  const alertsRaised: Record<string, number> = {};
   let timersFired = 0;
-  const team = options.team ? { started: 0, completed: 0 } : null;
+  const team = options.team
+    ? { started: 0, completed: 0, alertsClosed: 0, alertsDismissed: 0 }
+    : null;
 
   for (let index = 0; index < total; index++) {
     const day = start + index * DAY_MS;
@@ -60,12 +65,16 @@ export async function replay(
     timersFired += tick.overdue;
     for (const [kind, count] of Object.entries(tick.jobs))
       jobsRun[kind] = (jobsRun[kind] ?? 0) + count;
+    for (const [key, count] of Object.entries(tick.alertsRaised))
+      alertsRaised[key] = (alertsRaised[key] ?? 0) + count;
 
     if (options.team && team) {
       clock.set(day + WORK_HOUR_MS);
       const worked = await options.team.workDay();
       team.started += worked.started;
       team.completed += worked.completed;
+      team.alertsClosed += worked.alertsClosed;
+      team.alertsDismissed += worked.alertsDismissed;
     }
     options.onDay?.(msToDate(day), index + 1, total);
   }
@@ -79,6 +88,7 @@ export async function replay(
     ...counts,
     timersFired,
     jobsRun,
+    alertsRaised,
     team,
     overdueAtEnd: await countOverdue(engine),
   };

@@ -45,46 +45,11 @@ export async function importAccountFieldsCommand(
   csv: string,
   options: GlobalOptions & { mapping: string; skipInvalid?: boolean },
 ): Promise<void> {
-  const parsed = AccountFieldsMapping.safeParse(readJsonFile(options.mapping));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`,
-    );
-    throw new CliError(
-      `${options.mapping} is not a valid account-fields mapping:\n${lines.join('\n')}`,
-    );
-  }
-  const mapping = parsed.data;
-  let result;
-  try {
-    result = aggregateAccountFields(readTextFile(csv), mapping);
-  } catch (error) {
-    // A problem of the whole file (a missing column, an unclosed quote) is a plain Error whose
-    // message names the fix; other errors are bugs and keep their stack.
-    if (!(error instanceof Error) || error.constructor !== Error) throw error;
-    throw new CliError(`Cannot import ${csv}: ${error.message}`);
-  }
-  const reasons = result.rejected.map(({ line, reason }) => ({ line, reason }));
-  if (reasons.length > 0 && !options.skipInvalid) {
-    const lines = reasons.map(({ line, reason }) => `  line ${line}: ${reason}`).join('\n');
-    throw new CliError(
-      `${reasons.length} row(s) of ${csv} are invalid, so nothing was imported. Fix them, or pass --skip-invalid:\n${lines}`,
-      { skipped: reasons.length, reasons },
-    );
-  }
-
-  const summary = await withEngine(options, async (engine) => {
-    const applied = await applyAccountFields(engine, mapping, result.values);
-    return {
-      accountsWithValues: result.values.size,
-      accountsUpdated: applied.updated,
-      rowsUsed: result.used,
-      rowsFilteredOut: result.filteredOut,
-      unknownAccounts: applied.unknownAccounts,
-      skipped: reasons.length,
-      reasons,
-    };
-  });
+  const mapping = parseAccountFieldsMapping(options.mapping);
+  const text = readTextFile(csv);
+  const summary = await withEngine(options, (engine) =>
+    importAccountFields(engine, csv, text, mapping, options.skipInvalid ?? false),
+  );
   output(options, summary, () => [
     `Filled ${Object.keys(mapping.fields).join(', ')} for ${summary.accountsWithValues} account(s) from ${summary.rowsUsed} row(s); ${summary.accountsUpdated} account(s) changed.`,
     `${summary.rowsFilteredOut} row(s) left out by the filter.`,
@@ -92,4 +57,58 @@ export async function importAccountFieldsCommand(
       ? [`Rows for unknown accounts: ${summary.unknownAccounts.join(', ')}`]
       : []),
   ]);
+}
+
+/** Reads and checks an account-fields mapping file, listing every problem. */
+export function parseAccountFieldsMapping(path: string): AccountFieldsMapping {
+  const parsed = AccountFieldsMapping.safeParse(readJsonFile(path));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`,
+    );
+    throw new CliError(`${path} is not a valid account-fields mapping:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Aggregates a related table's CSV `text` per account and stores the values. Unless
+ * `skipInvalid`, one failing row raises a `CliError` that lists every failing row, and nothing is
+ * stored.
+ */
+export async function importAccountFields(
+  engine: Engine,
+  csv: string,
+  text: string,
+  mapping: AccountFieldsMapping,
+  skipInvalid: boolean,
+) {
+  let result;
+  try {
+    result = aggregateAccountFields(text, mapping);
+  } catch (error) {
+    // A problem of the whole file (a missing column, an unclosed quote) is a plain Error whose
+    // message names the fix; other errors are bugs and keep their stack.
+    if (!(error instanceof Error) || error.constructor !== Error) throw error;
+    throw new CliError(`Cannot import ${csv}: ${error.message}`);
+  }
+  const reasons = result.rejected.map(({ line, reason }) => ({ line, reason }));
+  if (reasons.length > 0 && !skipInvalid) {
+    const lines = reasons.map(({ line, reason }) => `  line ${line}: ${reason}`).join('\n');
+    throw new CliError(
+      `${reasons.length} row(s) of ${csv} are invalid, so nothing was imported. Fix them, or pass --skip-invalid:\n${lines}`,
+      { skipped: reasons.length, reasons },
+    );
+  }
+
+  const applied = await applyAccountFields(engine, mapping, result.values);
+  return {
+    accountsWithValues: result.values.size,
+    accountsUpdated: applied.updated,
+    rowsUsed: result.used,
+    rowsFilteredOut: result.filteredOut,
+    unknownAccounts: applied.unknownAccounts,
+    skipped: reasons.length,
+    reasons,
+  };
 }

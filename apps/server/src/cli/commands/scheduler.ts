@@ -44,6 +44,57 @@ export async function tickCommand(options: GlobalOptions & { asOf?: string }): P
 }
 
 /**
+ * Builds the simulated team of a team file, whose members must be users already. `seed`, when
+ * given, replaces the seed of the file's `simulation` block.
+ */
+export async function loadTeam(
+  engine: Engine,
+  teamFile: string,
+  seed: string | undefined,
+): Promise<SimulatedTeam> {
+  const file = parseTeamFile(readJsonFile(teamFile), teamFile);
+  if (seed !== undefined && !Number.isInteger(Number(seed))) {
+    throw new CliError(`Invalid --seed "${seed}": use a whole number such as 7.`);
+  }
+  const settings = TeamSimulation.parse({
+    ...file.simulation,
+    ...(seed !== undefined ? { seed: Number(seed) } : {}),
+  });
+  const members = [];
+  for (const member of file.users) {
+    const user = await engine.users.findByEmail(member.email);
+    if (!user)
+      throw new CliError(
+        `Team member ${member.email} is not a user; run milepost apply on the team file first.`,
+      );
+    members.push(user.id);
+  }
+  return new SimulatedTeam(engine, settings, members);
+}
+
+/**
+ * Reports replay progress on standard error: a bar redrawn in place on a terminal, a line every
+ * 30 days otherwise, and nothing with `--json`.
+ */
+export function replayProgress(
+  options: GlobalOptions,
+): (day: string, index: number, total: number) => void {
+  const bar = !options.json && process.stderr.isTTY;
+  return (day, index, total) => {
+    if (bar) {
+      const width = 30;
+      const filled = Math.round((index / total) * width);
+      process.stderr.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${day} ${index}/${total} days`,
+      );
+      if (index === total) process.stderr.write('\n');
+    } else if (!options.json && (index % 30 === 0 || index === total)) {
+      process.stderr.write(`replayed ${index}/${total} days (${day})\n`);
+    }
+  };
+}
+
+/**
  * `replay --from DATE --to DATE [--team FILE]`: runs the scheduler day by day on a simulated
  * clock, with a simulated team working the tasks when a team file is given.
  */
@@ -56,42 +107,12 @@ export async function replayCommand(
   const { engine, clock, close } = await openAt(options, from);
 
   try {
-    let team: SimulatedTeam | undefined;
-    if (options.team) {
-      const file = parseTeamFile(readJsonFile(options.team), options.team);
-      const settings = TeamSimulation.parse({
-        ...file.simulation,
-        ...(options.seed !== undefined ? { seed: Number(options.seed) } : {}),
-      });
-      const members = [];
-      for (const member of file.users) {
-        const user = await engine.users.findByEmail(member.email);
-        if (!user)
-          throw new CliError(
-            `Team member ${member.email} is not a user; run milepost apply on the team file first.`,
-          );
-        members.push(user.id);
-      }
-      team = new SimulatedTeam(engine, settings, members);
-    }
-
-    const progress = !options.json && process.stderr.isTTY;
+    const team = options.team ? await loadTeam(engine, options.team, options.seed) : undefined;
     const summary = await replay(engine, clock, {
       from,
       to,
       ...(team ? { team } : {}),
-      onDay: (day, index, total) => {
-        if (progress) {
-          const width = 30;
-          const filled = Math.round((index / total) * width);
-          process.stderr.write(
-            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${day} ${index}/${total} days`,
-          );
-          if (index === total) process.stderr.write('\n');
-        } else if (!options.json && (index % 30 === 0 || index === total)) {
-          process.stderr.write(`replayed ${index}/${total} days (${day})\n`);
-        }
-      },
+      onDay: replayProgress(options),
     });
 
     output(options, summary, () => [
@@ -103,8 +124,18 @@ export async function replayCommand(
       `Timers fired: ${summary.timersFired}; jobs run: ${Object.entries(summary.jobsRun)
         .map(([k, n]) => `${n} ${k}`)
         .join(', ')}.`,
+      ...(Object.keys(summary.alertsRaised).length > 0
+        ? [
+            `Alerts raised: ${Object.entries(summary.alertsRaised)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(', ')}.`,
+          ]
+        : []),
       ...(summary.team
-        ? [`Simulated team: ${summary.team.started} started, ${summary.team.completed} completed.`]
+        ? [
+            `Simulated team: ${summary.team.started} milestones started, ${summary.team.completed} completed; ` +
+              `${summary.team.alertsClosed} alert tasks closed, ${summary.team.alertsDismissed} dismissed.`,
+          ]
         : []),
       `Open milestones past due at the end: ${summary.overdueAtEnd}.`,
     ]);

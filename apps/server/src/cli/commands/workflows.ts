@@ -128,15 +128,18 @@ export async function applyPath(
       } else if (kind.includes('users')) teams.push({ file, team: parseTeamFile(content, file) });
       else if (kind.includes('steps')) {
         playbooks.push({ file, playbook: loadPlaybook(file, content) });
-      }
-      else if (kind.includes('rule')) {
+      } else if (kind.includes('rule')) {
         alertTypes.push({ file, type: loadAlertTypeFile(file, content) });
-      }
-      else ignored.push(file);
+      } else ignored.push(file);
     } catch (error) {
       failures.push((error as Error).message);
     }
   }
+  failures.push(
+    ...duplicateKeys('workflow', definitions, ({ definition }) => definition.key),
+    ...duplicateKeys('playbook', playbooks, ({ playbook }) => playbook.key),
+    ...duplicateKeys('alert type', alertTypes, ({ type }) => type.key),
+  );
   if (failures.length > 0) {
     throw new CliError(
       `Nothing was applied, because ${failures.length} file(s) are invalid:\n${failures.join('\n')}`,
@@ -181,6 +184,28 @@ export async function applyPath(
       ignored,
     };
   });
+}
+
+/**
+ * Lists the keys that two or more files of one kind share, because applying them in one run would
+ * silently keep only the last file.
+ */
+function duplicateKeys<T extends { file: string }>(
+  kind: string,
+  entries: readonly T[],
+  keyOf: (entry: T) => string,
+): string[] {
+  const files = new Map<string, string[]>();
+  for (const entry of entries) {
+    const key = keyOf(entry);
+    files.set(key, [...(files.get(key) ?? []), entry.file]);
+  }
+  return [...files]
+    .filter(([, list]) => list.length > 1)
+    .map(
+      ([key, list]) =>
+        `${list.join(' and ')} are ${kind} files with the same key "${key}"; give each its own key.`,
+    );
 }
 
 function printApplySummary(options: GlobalOptions, summary: ApplySummary): void {
