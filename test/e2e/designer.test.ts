@@ -98,9 +98,7 @@ describe.skipIf(!available)('workflow designer', () => {
   });
 
   it('creates a workflow from the list', async () => {
-    await expect(page.getByRole('heading', { name: 'No workflows yet' }).isVisible()).resolves.toBe(
-      true,
-    );
+    await page.getByRole('heading', { name: 'No workflows yet' }).waitFor();
     await page.getByRole('button', { name: 'New workflow' }).click();
     await page.getByLabel('Name').fill('Onboarding EU');
     await expect(page.getByLabel('Key').inputValue()).resolves.toBe(KEY);
@@ -133,7 +131,7 @@ describe.skipIf(!available)('workflow designer', () => {
     for (const [from, to] of EDGES) await connect(page, from, to);
 
     await expect.poll(() => page.locator('.svelte-flow__edge').count()).toBe(EDGES.length);
-    await expect(page.getByText('No problems').isVisible()).resolves.toBe(true);
+    await page.getByText('No problems').waitFor();
     await page.screenshot({ path: screenshotPath('designer-fork-join') });
   });
 
