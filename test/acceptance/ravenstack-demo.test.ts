@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@milepost/db';
+import { Engine, ManualClock } from '@milepost/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, runCliJson } from '../support/cli.ts';
 
@@ -54,6 +55,11 @@ interface DemoSummary {
   alerts: Record<string, AlertCounts>;
   team: { started: number; completed: number; alertsClosed: number; alertsDismissed: number };
   overdueAtEnd: { milestones: number; alerts: number };
+  serveClock: string;
+  signIn: {
+    password: string;
+    users: { email: string; name: string; role: string; openAlerts: number }[];
+  };
 }
 
 /** Rows of a CSV without quoted cells, as records keyed by the header. */
@@ -343,6 +349,36 @@ describeWithData('RavenStack demo', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('gives the team the demo password', async () => {
+    const teamFile = readFileSync(join(REPO_ROOT, 'examples/ravenstack/team.json'), 'utf8');
+    const team = (
+      JSON.parse(teamFile) as { users: { email: string; name: string; role: string }[] }
+    ).users;
+    expect(first.serveClock).toBe('2025-01-01');
+    expect(first.signIn.password).toBe('milepost-demo');
+    expect(first.signIn.users.map(({ email, name, role }) => ({ email, name, role }))).toEqual(
+      team,
+    );
+
+    const database = openDatabase(firstDb);
+    try {
+      const engine = new Engine({ database, clock: new ManualClock(`${TO}T23:59:59Z`) });
+      const open = await engine.alertTasks.list({ status: ['open'] });
+      for (const member of first.signIn.users) {
+        const user = await engine.users.verifyLogin(member.email, first.signIn.password);
+        expect(user?.email, member.email).toBe(member.email);
+        const owned = open.filter((alert) => alert.ownerId === user?.id);
+        expect(member.openAlerts, member.email).toBe(owned.length);
+      }
+    } finally {
+      await database.close();
+    }
+    const openTotal = Object.values(first.alerts).reduce((sum, counts) => sum + counts.open, 0);
+    const openOwned = first.signIn.users.reduce((sum, user) => sum + user.openAlerts, 0);
+    expect(openOwned).toBe(openTotal);
+    expect(openOwned).toBeGreaterThan(0);
   });
 
   it(

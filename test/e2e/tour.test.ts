@@ -1,15 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { compileWorkflow, projectSchedule } from '@milepost/compiler';
 import { migrateToLatest, openDatabase } from '@milepost/db';
-import { alertTaskReport, ManualClock, type AlertTaskSummary } from '@milepost/engine';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '@milepost/engine';
+import { parseTeamFile } from '@milepost/model';
+import { expect } from 'vitest';
+import { RAVENSTACK_EXAMPLE } from '../../apps/server/src/demo/ravenstack.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../apps/server/src/demo/seed.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { assertWebBuilt, chromiumAvailable, launchChromium, screenshotPath } from './harness.ts';
+import { runCli } from '../support/cli.ts';
+import { chromiumAvailable } from './harness.ts';
+import { describeTour, type TourRole } from './tour.ts';
 
 /**
  * A Wednesday afternoon. The seed is deterministic for a given clock and seed, and a fixed clock
@@ -24,188 +23,101 @@ const DEMO_USERS = {
   admin: 'theo.brandt@example.com',
 } as const;
 
-const DOCS_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const updateDocs = process.env.MILEPOST_UPDATE_SCREENSHOTS === '1';
+/** The day after the RavenStack replay: the command's summary starts `serve --clock` there. */
+const RAVENSTACK_SERVE_DATE = '2025-01-01';
 
-const describeBrowser = chromiumAvailable() ? describe : describe.skip;
+const browserAvailable = chromiumAvailable();
 
-let folder: string;
-let server: TestServer;
-let browser: Browser;
+describeTour(
+  {
+    name: 'seeded demo',
+    screenshotPrefix: 'tour-',
+    updatesDocs: true,
+    clock: TOUR_CLOCK,
+    workflows: { designer: 'onboarding', reports: 'onboarding', simulator: 'renewal' },
+    setupTimeoutMs: 120_000,
+    async build(file) {
+      const database = openDatabase(file);
+      await migrateToLatest(database);
+      await seedDemo(database, new ManualClock(TOUR_CLOCK));
+      await database.close();
+    },
+    users: () => Promise.resolve(DEMO_USERS),
+  },
+  browserAvailable,
+);
 
-beforeAll(async () => {
-  assertWebBuilt();
-  folder = mkdtempSync(join(tmpdir(), 'milepost-tour-'));
-  const file = join(folder, 'milepost.db');
-  const database = openDatabase(file);
-  await migrateToLatest(database);
-  await seedDemo(database, new ManualClock(TOUR_CLOCK));
-  await database.close();
+// The RavenStack tables are read where the reference data lies and are never copied.
+const referenceData = process.env.MILEPOST_REFERENCE_DATA?.trim();
+if (!referenceData) {
+  console.warn(
+    'Tour of the RavenStack demo skipped: set MILEPOST_REFERENCE_DATA to the folder that ' +
+      'contains ravenstack/ravenstack_accounts.csv, ravenstack_subscriptions.csv and ' +
+      'ravenstack_feature_usage.csv.',
+  );
+}
 
-  server = await startTestServer({ databaseUrl: file, clock: new ManualClock(TOUR_CLOCK) });
-  // The server's first scheduler pass marks what fell due while it was down, as on first start.
-  await server.engine.scheduler.tick();
-  browser = await launchChromium();
-}, 120_000);
+let ravenstackSummary = '';
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+describeTour(
+  {
+    name: 'RavenStack demo',
+    screenshotPrefix: 'ravenstack-',
+    updatesDocs: false,
+    clock: `${RAVENSTACK_SERVE_DATE}T09:00:00Z`,
+    workflows: {
+      designer: 'ravenstack-onboarding',
+      reports: 'ravenstack-onboarding',
+      simulator: 'ravenstack-renewal',
+    },
+    // One run of the demo command, under a minute on an idle two-core machine.
+    setupTimeoutMs: 600_000,
+    async build(file) {
+      const started = performance.now();
+      const result = await runCli(['demo', 'ravenstack', '--data', referenceData!, '--db', file]);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(`milepost demo ravenstack took ${seconds} s`);
+      expect(result.code, result.stderr).toBe(0);
 
-/** Saves a screenshot to test-output, and to docs/screenshots when MILEPOST_UPDATE_SCREENSHOTS=1. */
-async function snap(page: Page, name: string): Promise<void> {
-  const path = screenshotPath(`tour-${name}`);
-  await page.screenshot({ path });
-  if (updateDocs) {
-    mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
-    copyFileSync(path, join(DOCS_SCREENSHOTS, `${name}.png`));
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.at(-2)).toBe(
+        `To look at it: pnpm milepost serve --db ${file} --clock ${RAVENSTACK_SERVE_DATE}`,
+      );
+      ravenstackSummary = lines.at(-1)!;
+    },
+    async users(engine) {
+      return signInFromSummary(ravenstackSummary, await engine.users.list());
+    },
+  },
+  browserAvailable && Boolean(referenceData),
+);
+
+/**
+ * Reads the user named for each role from the summary's last line, and checks each against the
+ * RavenStack team file and, for the CSM, against the open alert tasks it states.
+ */
+function signInFromSummary(
+  line: string,
+  stored: readonly { email: string; role: string }[],
+): Record<TourRole, string> {
+  expect(line).toMatch(/^Then sign in as /);
+  expect(line).toContain(`with the password "${DEMO_PASSWORD}".`);
+  const named: Partial<Record<TourRole, string>> = {};
+  for (const match of line.matchAll(/(\S+@\S+) \((lead|admin|CSM)\b/g)) {
+    named[match[2]!.toLowerCase() as TourRole] = match[1]!;
   }
+
+  const teamFile = join(RAVENSTACK_EXAMPLE, 'team.json');
+  const team = parseTeamFile(JSON.parse(readFileSync(teamFile, 'utf8')), teamFile).users;
+  const users = {} as Record<TourRole, string>;
+  for (const role of ['lead', 'csm', 'admin'] as const) {
+    const email = named[role];
+    expect(email, `the summary names no ${role}: ${line}`).toBeDefined();
+    expect(team.find((member) => member.email === email)?.role).toBe(role);
+    expect(stored.find((user) => user.email === email)?.role).toBe(role);
+    users[role] = email!;
+  }
+  // The summary picks the CSM with the most open alert tasks, and the tour opens one of them.
+  expect(line).toMatch(/\(CSM, [1-9]\d* open alert tasks?\)/);
+  return users;
 }
-
-async function signInAs(email: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in-user').waitFor();
-  return page;
-}
-
-async function userId(email: string): Promise<string> {
-  const user = (await server.engine.users.list()).find((candidate) => candidate.email === email);
-  if (!user) throw new Error(`The seeded demo has no user ${email}.`);
-  return user.id;
-}
-
-async function openAlerts(ownerId?: string): Promise<AlertTaskSummary[]> {
-  return server.engine.alertTasks.list({ status: ['open'], ...(ownerId ? { ownerId } : {}) });
-}
-
-describeBrowser('tour of the seeded demo', () => {
-  it('lead: designer, team tasks, reports', async () => {
-    const page = await signInAs(DEMO_USERS.lead);
-    const onboarding = await server.engine.workflows.latest('onboarding');
-
-    await page.goto(`${server.url}/#/workflows/onboarding`);
-    const nodes = page.getByTestId('milestone-node');
-    await expect.poll(() => nodes.count()).toBe(onboarding.definition.milestones.length);
-    const first = onboarding.definition.milestones[0]!;
-    await nodes.filter({ hasText: first.name }).first().waitFor();
-    await snap(page, 'lead-designer');
-
-    await page.goto(`${server.url}/#/tasks?scope=team`);
-    await page.getByRole('heading', { name: 'Team tasks' }).waitFor();
-    const overdue = page.getByTestId('task-group-overdue');
-    const overdueRows = overdue.getByTestId('task-row');
-    await expect.poll(() => overdueRows.count()).toBeGreaterThan(0);
-    const overdueCount = await overdueRows.count();
-    await overdue.getByRole('heading', { name: `Overdue (${overdueCount})` }).waitFor();
-    const teamAlerts = await openAlerts();
-    expect(teamAlerts.length).toBeGreaterThan(0);
-    const alertGroup = page.getByTestId('task-group-alerts');
-    await alertGroup.getByRole('heading', { name: `Alerts (${teamAlerts.length})` }).waitFor();
-    await expect.poll(() => alertGroup.getByTestId('alert-row').count()).toBe(teamAlerts.length);
-    await expect.poll(() => alertGroup.textContent()).toContain(teamAlerts[0]!.accountName);
-    await snap(page, 'lead-tasks');
-
-    await page.goto(`${server.url}/#/reports/onboarding`);
-    await page.getByTestId('milestone-chart').locator('svg').first().waitFor();
-    const overview = await server.engine.reportOverview({ workflowKey: 'onboarding' });
-    expect(overview.milestones.length).toBeGreaterThan(0);
-    const milestoneRows = page.getByTestId('milestone-table').locator('tbody tr');
-    await expect.poll(() => milestoneRows.count()).toBe(overview.milestones.length);
-    const report = await alertTaskReport(server.engine.database, {});
-    expect(report.closed).toBeGreaterThan(0);
-    expect(report.dismissed).toBeGreaterThan(0);
-    const summary = page.getByTestId('alert-summary');
-    await expect.poll(() => summary.locator('dd').first().textContent()).toBe(`${report.opened}`);
-    await expect.poll(() => summary.locator('dd').nth(1).textContent()).toBe(`${report.closed}`);
-    await expect.poll(() => summary.locator('dd').nth(2).textContent()).toBe(`${report.dismissed}`);
-    await snap(page, 'lead-reports');
-    await page.getByRole('heading', { name: 'Alert tasks' }).scrollIntoViewIfNeeded();
-    await snap(page, 'lead-reports-alerts');
-    await page.context().close();
-  });
-
-  it('CSM: tasks, alert playbook, account', async () => {
-    const page = await signInAs(DEMO_USERS.csm);
-    const ownerId = await userId(DEMO_USERS.csm);
-    const mine = await openAlerts(ownerId);
-    expect(mine.length).toBeGreaterThan(0);
-
-    await page.getByRole('heading', { name: 'My tasks' }).waitFor();
-    const overdue = page.getByTestId('task-group-overdue');
-    await expect.poll(() => overdue.getByTestId('task-row').count()).toBeGreaterThan(0);
-    const alertGroup = page.getByTestId('task-group-alerts');
-    await alertGroup.getByRole('heading', { name: `Alerts (${mine.length})` }).waitFor();
-    await snap(page, 'csm-tasks');
-
-    const alert = mine[0]!;
-    const detail = await server.engine.alertTasks.get(alert.id);
-    expect(detail.playbook).not.toBeNull();
-    const row = alertGroup.getByTestId('alert-row').filter({ hasText: alert.accountName });
-    await row.first().getByRole('link').click();
-    const view = page.getByTestId('alert-task');
-    await view.getByRole('heading', { name: alert.typeName }).waitFor();
-    const steps = view.getByTestId('alert-steps');
-    await expect.poll(() => steps.getByRole('checkbox').count()).toBe(detail.stepList.length);
-    await expect.poll(() => steps.textContent()).toContain(detail.stepList[0]!.title);
-    const playbook = view.getByTestId('alert-playbook');
-    await expect.poll(() => playbook.textContent()).toContain(detail.playbook!.offers[0]!.title);
-    await view.evaluate((element) => element.scrollIntoView({ block: 'start' }));
-    await snap(page, 'csm-alert-task');
-    await playbook.evaluate((element) => element.scrollIntoView({ block: 'start' }));
-    await snap(page, 'csm-alert-playbook');
-
-    const account = await server.engine.accounts.get(alert.accountId);
-    const instances = await server.engine.queries.accountInstances(alert.accountId);
-    await page.goto(`${server.url}/#/accounts/${alert.accountId}`);
-    await page.getByRole('heading', { name: account.name, level: 1 }).waitFor();
-    await expect.poll(() => page.getByTestId('instance-card').count()).toBe(instances.length);
-    const accountAlerts = page.getByTestId('account-alerts');
-    await expect.poll(() => accountAlerts.textContent()).toContain(alert.typeName);
-    await snap(page, 'csm-account');
-    await page.context().close();
-  });
-
-  it('admin: simulator and alert types', async () => {
-    const page = await signInAs(DEMO_USERS.admin);
-    const renewal = await server.engine.workflows.latest('renewal');
-
-    await page.goto(`${server.url}/#/workflows/renewal/simulate`);
-    await page.getByTestId('simulator-canvas').waitFor();
-    await page.getByRole('heading', { name: `Simulate ${renewal.definition.name}` }).waitFor();
-    const nodes = page.getByTestId('milestone-node');
-    await expect.poll(() => nodes.count()).toBe(renewal.definition.milestones.length);
-
-    await page.getByLabel('Start date').fill(TOUR_CLOCK.slice(0, 10));
-    await page.getByRole('tab', { name: 'Auto-run' }).click();
-    const startDate = await page.getByLabel('Start date').inputValue();
-    expect(startDate).toBe(TOUR_CLOCK.slice(0, 10));
-    const projection = projectSchedule(compileWorkflow(renewal.definition).graph, {
-      startAt: Date.parse(`${startDate}T00:00:00Z`),
-    });
-    const bars = page.getByTestId('gantt-chart').locator('g[aria-label="bar"] rect');
-    await expect.poll(() => bars.count()).toBe(projection.milestones.length);
-    const scheduleRows = page.getByTestId('schedule-table').locator('tr[data-milestone-id]');
-    await expect.poll(() => scheduleRows.count()).toBe(projection.milestones.length);
-    await expect
-      .poll(() => page.getByTestId('projection-summary').textContent())
-      .toContain(`${projection.durationDays} days`);
-    await snap(page, 'admin-simulator');
-
-    const types = await server.engine.alertTypes.list();
-    await page.goto(`${server.url}/#/alert-types`);
-    const list = page.getByTestId('alert-type-list');
-    await expect.poll(() => list.locator('tbody tr').count()).toBe(types.length);
-    for (const { type } of types) {
-      await list.getByRole('link', { name: type.name }).waitFor();
-    }
-    await snap(page, 'admin-alert-types');
-    await page.context().close();
-  });
-});

@@ -1,8 +1,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replay, type Engine, type ManualClock, type ReplaySummary } from '@milepost/engine';
-import { parseAccountMapping, type Condition, type IsoDate } from '@milepost/model';
+import {
+  normalizeEmail,
+  replay,
+  type Engine,
+  type ManualClock,
+  type ReplaySummary,
+} from '@milepost/engine';
+import {
+  addDays,
+  dateToMs,
+  DAY_MS,
+  msToDate,
+  parseAccountMapping,
+  parseTeamFile,
+  type Condition,
+  type IsoDate,
+  type Role,
+} from '@milepost/model';
 import { readJsonFile, readTextFile } from '../cli/files.ts';
 import { CliError } from '../cli/runtime.ts';
 import { importAccountFields, parseAccountFieldsMapping } from '../cli/commands/account-fields.ts';
@@ -10,6 +26,7 @@ import { importAccounts } from '../cli/commands/accounts.ts';
 import { importMetrics, parseMetricsMapping, readLookup } from '../cli/commands/metrics.ts';
 import { loadTeam } from '../cli/commands/scheduler.ts';
 import { applyPath } from '../cli/commands/workflows.ts';
+import { DEMO_PASSWORD } from './seed.ts';
 
 /** The days the demo replays: the two years the RavenStack tables cover. */
 export const RAVENSTACK_FROM: IsoDate = '2023-01-01';
@@ -101,6 +118,19 @@ export interface RavenstackSummary {
   team: NonNullable<ReplaySummary['team']>;
   /** Open tasks past their due date on the last day. */
   overdueAtEnd: { milestones: number; alerts: number };
+  /** The day after the replay: `serve --clock` starts there to show the result as it ended. */
+  serveClock: IsoDate;
+  /** The team, who sign in with `password`, in the team file's order. */
+  signIn: { password: string; users: TeamMemberSignIn[] };
+}
+
+/** One team member as the summary names them for signing in. */
+export interface TeamMemberSignIn {
+  email: string;
+  name: string;
+  role: Role;
+  /** Alert tasks owned and still open at the end of the replay. */
+  openAlerts: number;
 }
 
 export interface RavenstackOptions {
@@ -135,7 +165,11 @@ export async function runRavenstackDemo(
   }
 
   phase(`Applying ${RAVENSTACK_EXAMPLE}`);
+  const teamFile = join(RAVENSTACK_EXAMPLE, 'team.json');
   const applied = await applyPath(RAVENSTACK_EXAMPLE, false, (work) => work(engine));
+  // Applying a team file leaves passwords unset, so the team gets the seeded demo's password.
+  const members = parseTeamFile(readJsonFile(teamFile), teamFile).users;
+  for (const member of members) await engine.users.upsert({ ...member, password: DEMO_PASSWORD });
   await enableExample(
     engine,
     applied.published.map((workflow) => workflow.key),
@@ -146,13 +180,21 @@ export async function runRavenstackDemo(
 
   const to = options.to ?? RAVENSTACK_TO;
   phase(`Replaying ${RAVENSTACK_FROM} to ${to}`);
-  const team = await loadTeam(engine, join(RAVENSTACK_EXAMPLE, 'team.json'), options.seed);
+  const team = await loadTeam(engine, teamFile, options.seed);
   const replayed = await replay(engine, clock, {
     from: RAVENSTACK_FROM,
     to,
     team,
     ...(options.onDay ? { onDay: options.onDay } : {}),
   });
+  // Two years of notifications would bury the ones a visitor should see, so only those of the
+  // replay's last two days stay unread.
+  await engine.database.db
+    .updateTable('notifications')
+    .set({ read_at: clock.now() })
+    .where('created_at', '<', dateToMs(to) - 2 * DAY_MS)
+    .where('read_at', 'is', null)
+    .execute();
 
   return {
     from: RAVENSTACK_FROM,
@@ -165,7 +207,28 @@ export async function runRavenstackDemo(
     alerts: await alertCounts(engine, replayed.alertsRaised),
     team: replayed.team!,
     overdueAtEnd: { milestones: replayed.overdueAtEnd, alerts: await overdueAlerts(engine) },
+    serveClock: msToDate(addDays(dateToMs(to), 1)),
+    signIn: { password: DEMO_PASSWORD, users: await teamSignIn(engine, members) },
   };
+}
+
+/** Lists the team members with the number of open alert tasks each owns. */
+async function teamSignIn(
+  engine: Engine,
+  members: readonly { email: string; name: string; role: Role }[],
+): Promise<TeamMemberSignIn[]> {
+  const rows = await engine.database.db
+    .selectFrom('alerts')
+    .innerJoin('users', 'users.id', 'alerts.owner_id')
+    .select(['users.email', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('alerts.status', '=', 'open')
+    .groupBy('users.email')
+    .execute();
+  const open = new Map(rows.map((row) => [row.email, Number(row.n)]));
+  return members.map(({ email, name, role }) => {
+    const stored = normalizeEmail(email);
+    return { email: stored, name, role, openAlerts: open.get(stored) ?? 0 };
+  });
 }
 
 /** Enables every rule of the example's workflows and only the demo's alert types. */

@@ -6,6 +6,7 @@ import {
   runRavenstackDemo,
   type RavenstackSummary,
   type TableImport,
+  type TeamMemberSignIn,
 } from '../../demo/ravenstack.ts';
 import { CliError, output, type GlobalOptions } from '../runtime.ts';
 import { replayProgress } from './scheduler.ts';
@@ -16,7 +17,7 @@ const LINES_SHOWN = 10;
 /**
  * `demo ravenstack --data DIR [--seed N]`: imports the RavenStack tables into an empty database,
  * applies the RavenStack example and replays 2023 and 2024 with its simulated team, then prints
- * what happened.
+ * what happened, the command that serves the result and the users to sign in as.
  */
 export async function demoRavenstackCommand(
   options: GlobalOptions & { data: string; seed?: string },
@@ -46,7 +47,7 @@ export async function demoRavenstackCommand(
         if (!options.json) process.stderr.write(`${message}...\n`);
       },
     });
-    output(options, summary, () => summaryLines(summary));
+    output(options, summary, () => [...summaryLines(summary), ...signInLines(summary, options.db)]);
   } catch (error) {
     // The demo writes through many transactions, so a failure part-way leaves part of it behind.
     if (started) {
@@ -95,4 +96,47 @@ function tableLines(name: string, table: TableImport): string[] {
       return `    skipped ${group.count}: ${group.reason}${lines.length > 0 ? ` (lines ${lines.join(', ')}${more})` : ''}`;
     }),
   ];
+}
+
+/** Builds the closing lines: the command that serves the result, and whom to sign in as. */
+export function signInLines(
+  summary: Pick<RavenstackSummary, 'serveClock' | 'signIn'>,
+  db: string | undefined,
+): string[] {
+  const { password, users } = summary.signIn;
+  const lead = users.find((user) => user.role === 'lead');
+  const admin = users.find((user) => user.role === 'admin');
+  // The CSM with the maximum number of open alert tasks, whose task list shows alerts to work.
+  let csm: TeamMemberSignIn | undefined;
+  for (const user of users) {
+    if (user.role === 'csm' && (csm === undefined || user.openAlerts > csm.openAlerts)) csm = user;
+  }
+
+  const choices: string[] = [];
+  if (lead) choices.push(`${lead.email} (lead)`);
+  if (admin) choices.push(`${admin.email} (admin)`);
+  if (csm) {
+    const tasks = csm.openAlerts === 1 ? 'task' : 'tasks';
+    choices.push(`${csm.email} (CSM, ${csm.openAlerts} open alert ${tasks})`);
+  }
+  const dbOption = db === undefined ? '' : ` --db ${shellWord(withoutPassword(db))}`;
+  const list = new Intl.ListFormat('en', { type: 'disjunction' }).format(choices);
+  return [
+    `To look at it: pnpm milepost serve${dbOption} --clock ${summary.serveClock}`,
+    `Then sign in as ${list} with the password "${password}".`,
+  ];
+}
+
+/** Replaces the password of a database URL, which the summary must not print, with PASSWORD. */
+function withoutPassword(db: string): string {
+  if (!/^postgres(ql)?:\/\//.test(db)) return db;
+  const url = new URL(db);
+  if (url.password === '') return db;
+  url.password = 'PASSWORD';
+  return url.toString();
+}
+
+/** Quotes a value for a POSIX shell unless it is made of characters that need no quoting. */
+function shellWord(value: string): string {
+  return /^[\w./:@=+-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
