@@ -74,6 +74,15 @@ export function createApp(options: AppOptions): Hono {
   );
 
   app.route('/api/v1', createRestApi(engine, logger));
+  // Without this, a mistyped REST path or method would fall through to the web app's page.
+  app.all('/api/v1/*', (c) =>
+    c.json(
+      {
+        error: `No endpoint ${c.req.method} ${c.req.path}. The API has POST /api/v1/metrics and POST /api/v1/accounts; /api/v1/openapi.json describes them.`,
+      },
+      404,
+    ),
+  );
 
   const webRoot = options.webRoot;
   if (webRoot && existsSync(join(webRoot, 'index.html'))) {

@@ -265,6 +265,24 @@ describe('POST /api/v1/accounts', () => {
   });
 });
 
+describe('unknown endpoints', () => {
+  it('answers a mistyped path with JSON', async () => {
+    const response = await post('/metric', { points: [] });
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { error: string };
+    expect(body.error).toContain('No endpoint POST /api/v1/metric.');
+    expect(body.error).toContain('/api/v1/openapi.json');
+  });
+
+  it('answers a wrong method with JSON', async () => {
+    const response = await fetch(`${server.url}/api/v1/metrics`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/json');
+  });
+});
+
 describe('OpenAPI document', () => {
   it('describes both endpoints', async () => {
     const response = await fetch(`${server.url}/api/v1/openapi.json`);
