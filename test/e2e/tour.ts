@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { compileWorkflow, projectSchedule } from '@milepost/compiler';
 import {
   alertTaskReport,
+  completeWeeksBefore,
   groupTasksByDue,
   ManualClock,
   type AlertTaskSummary,
@@ -108,6 +109,37 @@ export function describeTour(demo: TourDemo, enabled: boolean): void {
       return server.engine.alertTasks.list({ status: ['open'], ...(ownerId ? { ownerId } : {}) });
     }
 
+    /**
+     * Checks the account page's usage section against the database: one table per metric, whose
+     * last row is the sum of the last complete Monday-to-Sunday week before the server's today.
+     */
+    async function expectUsage(page: Page, accountId: string): Promise<void> {
+      const usage = page.getByTestId('account-usage');
+      const names = await server.engine.metrics.namesFor(accountId);
+      if (names.length === 0) {
+        await expect.poll(() => usage.textContent()).toContain('No metric has been recorded');
+        return;
+      }
+      await expect.poll(() => usage.getByTestId('usage-table').count()).toBe(names.length);
+
+      const today = new Date(server.clock.now()).toISOString().slice(0, 10);
+      const [week] = completeWeeksBefore(today, 1);
+      const values = await server.engine.metrics.series(
+        accountId,
+        names[0]!,
+        week!.start,
+        week!.end,
+      );
+      const total = values.reduce((sum, value) => sum + value.value, 0);
+      const shown =
+        values.length === 0 ? '–' : total.toLocaleString('en-US', { maximumFractionDigits: 2 });
+      const lastRow = usage.getByTestId('usage-table').first().locator('tbody tr').last();
+      await expect
+        .poll(() => lastRow.locator('th').textContent())
+        .toBe(`${week!.start} to ${week!.end}`);
+      await expect.poll(() => lastRow.locator('td').textContent()).toBe(shown);
+    }
+
     /** Counts the open milestone tasks of one assignee, or of everyone, by due-date group. */
     async function taskCounts(assigneeId?: string): Promise<Record<TaskGroupKey, number>> {
       const tasks = await server.engine.queries.openTasks(assigneeId ? { assigneeId } : {});
@@ -204,6 +236,7 @@ export function describeTour(demo: TourDemo, enabled: boolean): void {
       await expect.poll(() => page.getByTestId('instance-card').count()).toBe(instances.length);
       const accountAlerts = page.getByTestId('account-alerts');
       await expect.poll(() => accountAlerts.textContent()).toContain(alert.typeName);
+      await expectUsage(page, alert.accountId);
       await snap(page, 'csm-account');
       await page.context().close();
     });

@@ -43,6 +43,37 @@ describeEachDialect('demo seed', (dialect) => {
     expect(metrics).toEqual(['usage_count']);
   });
 
+  it('starts usage and alerts at signup', async () => {
+    const { engine } = await seeded();
+    const ids = await engine.accounts.ids();
+    const accounts = await Promise.all(ids.map((id) => engine.accounts.get(id)));
+    const signups = new Map<string, string>();
+    for (const account of accounts) {
+      if (account.dates.signup_date) signups.set(account.id, account.dates.signup_date);
+    }
+    expect(signups.size).toBe(accounts.length);
+
+    const alerts = await engine.database.db
+      .selectFrom('alerts')
+      .select(['id', 'account_id', 'fired_on'])
+      .execute();
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const alert of alerts) {
+      const signup = signups.get(alert.account_id)!;
+      expect(alert.fired_on >= signup, `alert ${alert.id} of ${alert.account_id}`).toBe(true);
+    }
+
+    const firstUsage = await engine.database.db
+      .selectFrom('metrics')
+      .select(['account_id', (eb) => eb.fn.min('day').as('first')])
+      .groupBy('account_id')
+      .execute();
+    expect(firstUsage.length).toBe(accounts.length);
+    for (const { account_id: accountId, first } of firstUsage) {
+      expect(first >= signups.get(accountId)!, `first usage of ${accountId}`).toBe(true);
+    }
+  });
+
   it('leaves every CSM an open alert', async () => {
     const { engine } = await seeded();
     const csms = (await engine.users.list()).filter((user) => user.role === 'csm');

@@ -1,5 +1,6 @@
 import { EventRejectedError } from '@milepost/compiler';
 import {
+  AlertTypeValidationError,
   ConflictError,
   PublishWarningsError,
   DraftConflictError,
@@ -9,6 +10,7 @@ import {
 } from '@milepost/engine';
 import { DefinitionError, type Problem, type Role } from '@milepost/model';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
 import type { ApiContext } from './context.ts';
 
 const t = initTRPC.context<ApiContext>().create({
@@ -19,9 +21,36 @@ const t = initTRPC.context<ApiContext>().create({
       cause instanceof DefinitionError ? cause.problems : undefined;
     const revision = cause instanceof ConflictError ? cause.currentRevision : undefined;
     const warnings = cause instanceof PublishWarningsError ? cause.warnings : undefined;
-    return { ...shape, data: { ...shape.data, problems, revision, warnings } };
+    const issues = issuesOf(cause);
+    // A failed input parse carries its zod issues as JSON in the message, so it is rewritten.
+    const message =
+      cause instanceof ZodError && issues ? invalidInputMessage(issues) : shape.message;
+    return { ...shape, message, data: { ...shape.data, problems, revision, warnings, issues } };
   },
 });
+
+/** One problem of a rejected input: the field, written like `rule.value`, and what to change. */
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+/** Lists the issues of a failed zod parse or of an engine validation error that carries them. */
+function issuesOf(cause: unknown): InputIssue[] | undefined {
+  if (cause instanceof ZodError) {
+    return cause.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    }));
+  }
+  if (cause instanceof AlertTypeValidationError) return cause.issues;
+  return undefined;
+}
+
+function invalidInputMessage(issues: InputIssue[]): string {
+  const lines = issues.map((issue) => `${issue.path || '(input)'}: ${issue.message}`);
+  return `Invalid input. ${lines.join('; ')}`;
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -4,8 +4,9 @@ import { describeEachDialect } from '@milepost/db/testing';
 import { Engine, ManualClock } from '@milepost/engine';
 import type { AlertTypeInput, User } from '@milepost/model';
 import { TRPCError } from '@trpc/server';
+import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { afterEach, beforeEach, expect, expectTypeOf, it } from 'vitest';
-import { createCaller } from '../src/index.ts';
+import { appRouter, createCaller } from '../src/index.ts';
 
 const lowUsage: AlertTypeInput = {
   key: 'low-usage',
@@ -72,6 +73,46 @@ describeEachDialect('alert types router', (dialect) => {
     });
     expect(result.days.map((day) => day.count)).toEqual([0, 0]);
     expect(await engine.alertTypes.list()).toEqual([]);
+  });
+
+  it('backtests a type without key or name', async () => {
+    const result = await callerFor(users.lead).alertTypes.backtest({
+      type: { ...lowUsage, key: '', name: '' },
+      from: '2025-03-02',
+      to: '2025-03-02',
+    });
+    expect(result.key).toBe('unsaved');
+    expect(result.days.map((day) => day.date)).toEqual(['2025-03-02']);
+  });
+
+  it('names each invalid field in the message', async () => {
+    const error = await errorOf(
+      callerFor(users.lead).alertTypes.backtest({
+        type: {
+          ...lowUsage,
+          rule: {
+            kind: 'threshold',
+            metric: 'usage_count',
+            window: { days: 0 },
+            op: 'lt',
+            value: 5,
+          },
+        },
+        from: '2025-03-02',
+        to: '2025-03-02',
+      }),
+    );
+    expect(error?.code).toBe('BAD_REQUEST');
+    const shape = getErrorShape({
+      config: appRouter._def._config,
+      error: error!,
+      type: 'query',
+      path: 'alertTypes.backtest',
+      input: undefined,
+      ctx: undefined,
+    });
+    expect(shape.message).toMatch(/^Invalid input\. type\.rule\.window\.days: /);
+    expect(shape.data.issues?.map((issue) => issue.path)).toContain('type.rule.window.days');
   });
 
   it('disables a type', async () => {

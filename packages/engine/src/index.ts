@@ -77,8 +77,8 @@ export { raiseAlerts } from './alerts/raise.ts';
 export type { AlertCandidate, RaiseRequest, RaiseResult } from './alerts/raise.ts';
 
 // Metrics and the ingestion endpoint's tokens
-export { Metrics, UnknownAccountsError } from './metrics.ts';
-export type { MetricValue } from './metrics.ts';
+export { completeWeeksBefore, Metrics, UnknownAccountsError } from './metrics.ts';
+export type { MetricValue, MetricWeeks, WeeklySum } from './metrics.ts';
 export { mapMetricRows, readMetricsLookup } from './import/index.ts';
 export type { DuplicateRow, MetricsImportResult, MetricsLookup } from './import/index.ts';
 export { API_TOKEN_PREFIX, apiTokenId, ApiTokens } from './api-tokens.ts';

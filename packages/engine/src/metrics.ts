@@ -1,5 +1,12 @@
 import type { Database } from '@milepost/db';
-import type { IsoDate, MetricPoint } from '@milepost/model';
+import {
+  addDays,
+  dateToMs,
+  DAY_MS,
+  msToDate,
+  type IsoDate,
+  type MetricPoint,
+} from '@milepost/model';
 
 /** Rows per INSERT: four parameters each, well below the SQLite and PostgreSQL limits. */
 const WRITE_CHUNK = 1000;
@@ -26,6 +33,39 @@ export class UnknownAccountsError extends Error {
 export interface MetricValue {
   date: IsoDate;
   value: number;
+}
+
+/** One Monday-to-Sunday week of a metric: the sum of its stored values, null when it has none. */
+export interface WeeklySum {
+  start: IsoDate;
+  end: IsoDate;
+  total: number | null;
+}
+
+/** The weekly sums of one account's metric, oldest week first. */
+export interface MetricWeeks {
+  metric: string;
+  weeks: WeeklySum[];
+}
+
+/**
+ * Lists the `count` complete Monday-to-Sunday weeks before `today`, oldest first. The week that
+ * contains `today` is not complete, so on a Monday the last week ends the day before.
+ */
+export function completeWeeksBefore(
+  today: IsoDate,
+  count: number,
+): { start: IsoDate; end: IsoDate }[] {
+  const todayMs = dateToMs(today);
+  // getUTCDay counts from Sunday (0); an ISO weekday runs from Monday (1) to Sunday (7).
+  const weekday = new Date(todayMs).getUTCDay() || 7;
+  const lastSunday = addDays(todayMs, -weekday);
+  const weeks = [];
+  for (let index = count - 1; index >= 0; index--) {
+    const end = addDays(lastSunday, -7 * index);
+    weeks.push({ start: msToDate(addDays(end, -6)), end: msToDate(end) });
+  }
+  return weeks;
 }
 
 /** Daily metric values per account: one value per metric, account and day. */
@@ -106,5 +146,47 @@ export class Metrics {
       .orderBy('metric')
       .execute();
     return rows.map((row) => row.metric);
+  }
+
+  /** Lists the names of the metrics with at least one stored value for one account, sorted. */
+  async namesFor(accountId: string): Promise<string[]> {
+    const rows = await this.database.db
+      .selectFrom('metrics')
+      .select('metric')
+      .distinct()
+      .where('account_id', '=', accountId)
+      .orderBy('metric')
+      .execute();
+    return rows.map((row) => row.metric);
+  }
+
+  /**
+   * Sums each of one account's metrics per week over the `count` complete Monday-to-Sunday weeks
+   * before `today`. Every metric the account has appears, with null for a week without values.
+   */
+  async weeklySums(accountId: string, today: IsoDate, count: number): Promise<MetricWeeks[]> {
+    const names = await this.namesFor(accountId);
+    const weeks = completeWeeksBefore(today, count);
+    if (names.length === 0 || weeks.length === 0) return [];
+
+    const rows = await this.database.db
+      .selectFrom('metrics')
+      .select(['metric', 'day', 'value'])
+      .where('account_id', '=', accountId)
+      .where('day', '>=', weeks[0]!.start)
+      .where('day', '<=', weeks[weeks.length - 1]!.end)
+      .execute();
+
+    const firstMonday = dateToMs(weeks[0]!.start);
+    const totals = new Map(names.map((name) => [name, weeks.map((): number | null => null)]));
+    for (const row of rows) {
+      const index = Math.floor((dateToMs(row.day) - firstMonday) / (7 * DAY_MS));
+      const sums = totals.get(row.metric)!;
+      sums[index] = (sums[index] ?? 0) + Number(row.value);
+    }
+    return names.map((metric) => ({
+      metric,
+      weeks: weeks.map((week, index) => ({ ...week, total: totals.get(metric)![index] ?? null })),
+    }));
   }
 }

@@ -202,6 +202,7 @@ describeEachDialect('alert tasks', (dialect) => {
       expect(guidance).not.toMatch(/<img/i);
       expect(guidance).toContain('&lt;img');
       expect(task.detail).toEqual({ previous: 40, latest: 10 });
+      expect(task.rule).toEqual(usageDrop.rule);
       expect(task.playbook?.key).toBe('win-back');
       expect(task.playbook?.version).toBe(1);
       expect(task.playbook?.offers[0]?.limit).toBe('At most 10%');

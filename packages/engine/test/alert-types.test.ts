@@ -256,6 +256,27 @@ describeEachDialect('alert types', (dialect) => {
     expect(await alertsOf('usage-drop')).toEqual([]);
   });
 
+  it('backtests a definition without key or name', async () => {
+    await daily('a1', day(-14), 7, 10);
+
+    const unsaved = { ...usageDrop, key: '', name: ' ' };
+    const result = await engine.alertTypes.backtest(unsaved, MONDAY, MONDAY);
+    expect(result.key).toBe('unsaved');
+    expect(result.days.map((d) => d.count)).toEqual([1]);
+    expect(await engine.alertTypes.list()).toEqual([]);
+  });
+
+  it('rejects an invalid rule in a backtest', async () => {
+    const broken = { ...usageDrop, key: '', rule: { ...usageDrop.rule, maxRatio: -1 } };
+    const error: unknown = await engine.alertTypes
+      .backtest(broken, MONDAY, MONDAY)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AlertTypeValidationError);
+    expect((error as AlertTypeValidationError).issues.map((issue) => issue.path)).toEqual([
+      'rule.maxRatio',
+    ]);
+  });
+
   it('catches up missed evaluation days in order from the scheduler', async () => {
     await engine.alertTypes.save(usageDrop, null);
     await daily('a1', day(-7), 7, 10);

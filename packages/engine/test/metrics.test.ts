@@ -2,7 +2,12 @@ import type { Database } from '@milepost/db';
 import { describeEachDialect } from '@milepost/db/testing';
 import { MetricsMapping } from '@milepost/model';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mapMetricRows, readMetricsLookup, UnknownAccountsError } from '../src/index.ts';
+import {
+  completeWeeksBefore,
+  mapMetricRows,
+  readMetricsLookup,
+  UnknownAccountsError,
+} from '../src/index.ts';
 import { account, setUpEngine } from './helpers.ts';
 
 const usageMapping = MetricsMapping.parse({
@@ -130,6 +135,27 @@ describe('mapMetricRows', () => {
   });
 });
 
+describe('completeWeeksBefore', () => {
+  it('ends on the Sunday before a Monday', () => {
+    expect(completeWeeksBefore('2024-03-18', 2)).toEqual([
+      { start: '2024-03-04', end: '2024-03-10' },
+      { start: '2024-03-11', end: '2024-03-17' },
+    ]);
+  });
+
+  it('leaves out the week of a Sunday', () => {
+    expect(completeWeeksBefore('2024-03-17', 1)).toEqual([
+      { start: '2024-03-04', end: '2024-03-10' },
+    ]);
+  });
+
+  it('leaves out the week of a Wednesday', () => {
+    expect(completeWeeksBefore('2024-03-20', 1)).toEqual([
+      { start: '2024-03-11', end: '2024-03-17' },
+    ]);
+  });
+});
+
 describeEachDialect('metrics', (dialect) => {
   let database: Database;
   let setup: Awaited<ReturnType<typeof setUpEngine>>;
@@ -148,6 +174,39 @@ describeEachDialect('metrics', (dialect) => {
     metric,
     date,
     value,
+  });
+
+  it('sums metrics per week', async () => {
+    const { metrics } = setup.engine;
+    await metrics.upsert([
+      point('a1', 'logins', '2024-02-25', 100),
+      point('a1', 'logins', '2024-02-26', 1),
+      point('a1', 'logins', '2024-03-03', 2),
+      point('a1', 'logins', '2024-03-04', 4),
+      point('a1', 'logins', '2024-03-10', 8.5),
+      point('a1', 'logins', '2024-03-18', 50),
+      point('a1', 'usage_count', '2024-03-17', 7),
+      point('a1', 'exports', '2023-01-02', 5),
+      point('a2', 'logins', '2024-03-12', 1000),
+      point('a2', 'seats', '2024-03-12', 3),
+    ]);
+
+    // Wednesday 2024-03-20: the three complete weeks end on Sunday 2024-03-17.
+    const weeks = await metrics.weeklySums('a1', '2024-03-20', 3);
+
+    const starts = ['2024-02-26', '2024-03-04', '2024-03-11'];
+    const ends = ['2024-03-03', '2024-03-10', '2024-03-17'];
+    const expected = (totals: (number | null)[]) =>
+      totals.map((total, index) => ({ start: starts[index], end: ends[index], total }));
+    expect(weeks.map((entry) => entry.metric)).toEqual(['exports', 'logins', 'usage_count']);
+    expect(weeks[0]!.weeks).toEqual(expected([null, null, null]));
+    expect(weeks[1]!.weeks).toEqual(expected([3, 12.5, null]));
+    expect(weeks[2]!.weeks).toEqual(expected([null, null, 7]));
+  });
+
+  it('lists no weekly sums without metrics', async () => {
+    await setup.engine.metrics.upsert([point('a1', 'logins', '2024-03-12', 1)]);
+    expect(await setup.engine.metrics.weeklySums('a2', '2024-03-20', 12)).toEqual([]);
   });
 
   it('replaces the value of a day', async () => {

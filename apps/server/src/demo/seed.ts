@@ -125,10 +125,12 @@ export async function seedDemo(database: Database, clock: Clock, seed = 7): Prom
     if (view.status === 'completed') summary.completed++;
   }
 
+  // Onboarding moved signup dates above, so usage reads the accounts as stored now.
+  const final = await Promise.all(rolled.map((account) => engine.accounts.get(account.id)));
   // A random stream of its own keeps the workflow history the same whatever the alerts draw.
   const alerts = await seedAlertHistory(engine, simulated, {
     examplesRoot: EXAMPLES_ROOT,
-    accounts: rolled,
+    accounts: final,
     from: historyStart,
     today,
     userId: lead.id,

@@ -32,7 +32,11 @@ export const alertTypesRouter = router({
       z
         .object({
           key: WorkflowKey.optional(),
-          type: AlertType.optional(),
+          // An unsaved definition may lack a key and name, because the engine fills placeholders.
+          type: AlertType.extend({
+            key: z.string().optional(),
+            name: z.string().optional(),
+          }).optional(),
           from: IsoDate,
           to: IsoDate,
         })

@@ -1,6 +1,8 @@
 import { groupTasksByDue } from '@milepost/engine';
+import { msToDate, type Account } from '@milepost/model';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import type { ApiContext } from '../context.ts';
 import { authedProcedure, roleProcedure, router } from '../trpc.ts';
 import { openAlertTasksFor, openTasksFor, TaskListInput } from './task-filter.ts';
 
@@ -58,6 +60,24 @@ export const notificationsRouter = router({
     }),
 });
 
+/** How many complete weeks the account page's usage charts cover. */
+const USAGE_WEEKS = 12;
+
+/** Loads an account the signed-in user may see: CSMs see only the accounts they own. */
+async function readableAccount(
+  ctx: ApiContext & { user: NonNullable<ApiContext['user']> },
+  accountId: string,
+): Promise<Account> {
+  const account = await ctx.engine.accounts.get(accountId);
+  if (ctx.user.role === 'csm' && account.ownerId !== ctx.user.id) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `Account ${accountId} is owned by another CSM.`,
+    });
+  }
+  return account;
+}
+
 export const accountDirectoryRouter = router({
   /**
    * Searches accounts by name or id with filters, a page at a time (keyset paging by name).
@@ -102,19 +122,25 @@ export const accountDirectoryRouter = router({
 
   /** The account page: fields, owner and every instance with its graph and timeline. */
   page: authedProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
-    const account = await ctx.engine.accounts.get(input.id);
-    if (ctx.user.role === 'csm' && account.ownerId !== ctx.user.id) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `Account ${input.id} is owned by another CSM.`,
-      });
-    }
+    const account = await readableAccount(ctx, input.id);
     const owner = account.ownerId ? await ctx.engine.users.get(account.ownerId) : null;
     const summaries = await ctx.engine.queries.accountInstances(input.id);
     const instances = await Promise.all(summaries.map((s) => ctx.engine.queries.instance(s.id)));
     // `now` is the server's clock, so the page measures open times as the server does.
     return { account, owner, instances, now: ctx.engine.clock.now() };
   }),
+
+  /**
+   * The account's metrics summed per Monday-to-Sunday week, over the 12 complete weeks before the
+   * server's today, for the account page's usage charts.
+   */
+  usage: authedProcedure
+    .input(z.object({ id: z.string().min(1) }))
+    .query(async ({ ctx, input }) => {
+      await readableAccount(ctx, input.id);
+      const today = msToDate(ctx.engine.clock.now());
+      return { today, metrics: await ctx.engine.metrics.weeklySums(input.id, today, USAGE_WEEKS) };
+    }),
 
   /** Gives accounts, or all accounts of a CSM, to another CSM; open tasks follow. */
   reassign: roleProcedure('lead', 'admin')

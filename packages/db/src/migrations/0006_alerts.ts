@@ -37,6 +37,12 @@ async function createMetricTables(db: Kysely<unknown>, dialect: DialectModule): 
       dialect.name === 'sqlite' ? builder.modifyEnd(sql`without rowid`) : builder,
     )
     .execute();
+  // The account page lists one account's metrics and their recent days.
+  await db.schema
+    .createIndex('metrics_account_day_idx')
+    .on('metrics')
+    .columns(['account_id', 'day'])
+    .execute();
 
   // Tokens for the ingestion endpoint. `id` is the SHA-256 digest of the secret shown once.
   await db.schema

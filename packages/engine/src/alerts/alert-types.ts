@@ -7,6 +7,7 @@ import {
   evaluationDays,
   isEvaluationDay,
   msToDate,
+  WorkflowKey,
   type Cadence,
   type IsoDate,
 } from '@milepost/model';
@@ -223,11 +224,14 @@ export class AlertTypes {
   /**
    * Lists, for each evaluation day from `from` to `to`, the accounts that qualify, before
    * deduplication and the retrigger delay. Takes a stored type's key or an unsaved definition,
-   * so an editor can tune a threshold before saving. Writes nothing.
+   * so an editor can tune a threshold before saving. An unsaved definition needs no key or name
+   * yet. Writes nothing.
    */
   async backtest(keyOrType: string | unknown, from: IsoDate, to: IsoDate): Promise<Backtest> {
     const type =
-      typeof keyOrType === 'string' ? (await this.get(keyOrType)).type : parseAlertType(keyOrType);
+      typeof keyOrType === 'string'
+        ? (await this.get(keyOrType)).type
+        : parseUnsavedAlertType(keyOrType);
     const span = (dateToMs(to) - dateToMs(from)) / DAY_MS;
     if (span < 0) {
       throw new InvalidRequestError(`The backtest range ends (${to}) before it starts (${from}).`);
@@ -333,6 +337,25 @@ export function parseAlertType(input: unknown): AlertType {
     key,
     parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
   );
+}
+
+/** Key and name given to an unsaved definition that lacks them. Neither affects a backtest. */
+const UNSAVED_KEY = 'unsaved';
+const UNSAVED_NAME = 'Unsaved alert type';
+
+/**
+ * Parses a definition for a backtest, filling a missing, blank or invalid key and a blank name
+ * with placeholders, so that only the parts that decide who qualifies must be valid.
+ */
+export function parseUnsavedAlertType(input: unknown): AlertType {
+  if (typeof input !== 'object' || input === null) return parseAlertType(input);
+  const definition = input as { key?: unknown; name?: unknown };
+  const key = WorkflowKey.safeParse(definition.key).success ? definition.key : UNSAVED_KEY;
+  const name =
+    typeof definition.name === 'string' && definition.name.trim() !== ''
+      ? definition.name
+      : UNSAVED_NAME;
+  return parseAlertType({ ...input, key, name });
 }
 
 function toStored(row: {

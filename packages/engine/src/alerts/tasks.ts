@@ -1,5 +1,5 @@
 import type { AlertStatus, Database, Tables } from '@milepost/db';
-import type { PlaybookInput, RichText, Role } from '@milepost/model';
+import { AlertRule, type PlaybookInput, type RichText, type Role } from '@milepost/model';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.ts';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors.ts';
@@ -83,6 +83,12 @@ export interface AlertEventView {
 /** An alert task with its steps, playbook, what the rule measured and its history. */
 export interface AlertTaskDetail extends AlertTaskSummary {
   detail: Record<string, unknown>;
+  /**
+   * The alert type's rule, which names the metric and windows behind `detail`, or null when the
+   * stored definition cannot be read.
+   * NOTE: this is the rule as it is now; an edit since the alert fired changes the labels.
+   */
+  rule: AlertRule | null;
   note: string | null;
   closedBy: string | null;
   overdueAt: number | null;
@@ -141,7 +147,7 @@ export class AlertTasks {
     const db = this.database.db;
     const row = await summaryQuery(db)
       .select(['al.detail_json', 'al.note', 'al.closed_by', 'al.overdue_at'])
-      .select('al.playbook_version_id')
+      .select(['al.playbook_version_id', 't.definition_json'])
       .where('al.id', '=', id)
       .executeTakeFirst();
     if (!row) throw new NotFoundError('alert', String(id));
@@ -180,6 +186,7 @@ export class AlertTasks {
     return {
       ...toSummary(row, this.clock.now()),
       detail: parseObject(row.detail_json) ?? {},
+      rule: ruleOf(row.definition_json),
       note: row.note,
       closedBy: row.closed_by,
       overdueAt: row.overdue_at,
@@ -521,6 +528,11 @@ async function addEvent(
     .insertInto('alert_events')
     .values({ alert_id: alertId, kind, at, user_id: userId, detail: JSON.stringify(detail) })
     .execute();
+}
+
+function ruleOf(definitionJson: string): AlertRule | null {
+  const parsed = AlertRule.safeParse(parseObject(definitionJson)?.rule);
+  return parsed.success ? parsed.data : null;
 }
 
 function parseObject(text: string | null): Record<string, unknown> | null {
