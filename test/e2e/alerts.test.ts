@@ -232,6 +232,23 @@ describeBrowser('alert tasks in the browser', () => {
     const notice = page.getByTestId('notification').filter({ hasText: 'New alert' });
     await expect.poll(() => notice.textContent()).toContain('New alert: Usage drop for Acme Corp.');
     await page.screenshot({ path: screenshotPath('alert-notification') });
+
+    // The menu closes on Escape, on a click outside it, and on a route change.
+    const bell = page.getByTestId('notifications-button');
+    const panel = page.getByRole('region', { name: 'Notifications' });
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+    expect(await bell.evaluate((button) => button.matches(':focus'))).toBe(true);
+    await bell.click();
+    await page.getByRole('heading', { name: 'My tasks' }).click();
+    await panel.waitFor({ state: 'hidden' });
+    await bell.click();
+    // Only the hash changes, so the page stays loaded and the menu stays mounted.
+    await page.goto(`${server.url}/#/accounts/acme`);
+    await panel.waitFor({ state: 'hidden' });
+    await page.goBack();
+    await page.getByRole('heading', { name: 'My tasks' }).waitFor();
+    await bell.click();
     await notice.getByRole('link').click();
     await alertView(page).getByRole('heading', { name: 'Usage drop' }).waitFor();
     expect(page.url()).toContain(`#/tasks/alerts/${alert!.id}`);
@@ -297,6 +314,20 @@ describeBrowser('alert tasks in the browser', () => {
     expect(await rows.nth(2).locator('td').first().textContent()).toBe('1');
     await expect.poll(() => rows.nth(2).textContent()).toContain('Gamma Inc');
     await backtest.screenshot({ path: screenshotPath('alert-type-backtest') });
+
+    // A result disappears when a date changes, and when a run fails.
+    await backtest.getByLabel('From').fill('2025-02-24');
+    await table.waitFor({ state: 'hidden' });
+    expect(await backtest.getByTestId('backtest-summary').count()).toBe(0);
+    await backtest.getByRole('button', { name: 'Run backtest' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    const isBacktest = (url: URL) => url.pathname.includes('alertTypes.backtest');
+    await page.route(isBacktest, (route) => route.abort());
+    await backtest.getByRole('button', { name: 'Run backtest' }).click();
+    await backtest.getByRole('alert').waitFor();
+    await table.waitFor({ state: 'hidden' });
+    expect(await backtest.getByTestId('backtest-summary').count()).toBe(0);
+    await page.unroute(isBacktest);
 
     await form.getByRole('button', { name: 'Save alert type' }).click();
     await page.getByText('Saved Usage drop.').waitFor();

@@ -29,14 +29,20 @@ describeEachDialect('alert types', (dialect) => {
   let csmId: string;
 
   /** Stores one value per day from `from` for `days` days. */
-  async function daily(accountId: string, from: string, days: number, value: number) {
+  async function daily(
+    accountId: string,
+    from: string,
+    days: number,
+    value: number,
+    target = database,
+  ) {
     const rows = Array.from({ length: days }, (_, i) => ({
       metric: 'usage_count',
       account_id: accountId,
       day: day(i, from),
       value,
     }));
-    await database.db.insertInto('metrics').values(rows).execute();
+    await target.db.insertInto('metrics').values(rows).execute();
   }
 
   async function alertsOf(key: string) {
@@ -49,23 +55,20 @@ describeEachDialect('alert types', (dialect) => {
       .execute();
   }
 
-  beforeEach(async () => {
-    database = await dialect.create({ migrate: false });
-    const setUp = await setUpEngine(database);
-    engine = setUp.engine;
-    clock = setUp.clock;
-    csmId = setUp.csm.id;
-    await engine.accounts.upsert([
-      account('a1', csmId, { segment: 'Enterprise' }),
-      account('a2', csmId, { segment: 'SMB' }),
-      account('a3', csmId, { segment: 'SMB', dates: { renewal_date: '2025-04-20' } }),
+  /** Migrates `target` and stores three accounts and a published "win-back" playbook in it. */
+  async function seed(target: Database) {
+    const setUp = await setUpEngine(target);
+    await setUp.engine.accounts.upsert([
+      account('a1', setUp.csm.id, { segment: 'Enterprise' }),
+      account('a2', setUp.csm.id, { segment: 'SMB' }),
+      account('a3', setUp.csm.id, { segment: 'SMB', dates: { renewal_date: '2025-04-20' } }),
     ]);
-    const now = clock.now();
-    await database.db
+    const now = setUp.clock.now();
+    await target.db
       .insertInto('playbooks')
       .values({ key: 'win-back', name: 'Win back', created_at: now, updated_at: now })
       .execute();
-    await database.db
+    await target.db
       .insertInto('playbook_versions')
       .values({
         playbook_key: 'win-back',
@@ -83,6 +86,15 @@ describeEachDialect('alert types', (dialect) => {
         published_at: now,
       })
       .execute();
+    return setUp;
+  }
+
+  beforeEach(async () => {
+    database = await dialect.create({ migrate: false });
+    const setUp = await seed(database);
+    engine = setUp.engine;
+    clock = setUp.clock;
+    csmId = setUp.csm.id;
   });
 
   afterEach(async () => {
@@ -301,5 +313,68 @@ describeEachDialect('alert types', (dialect) => {
     const summary = await engine.scheduler.tick();
     expect(summary.alertsRaised).toEqual({});
     expect(await alertsOf('usage-drop')).toEqual([]);
+  });
+
+  it('scheduler and CLI raise the same alerts', async () => {
+    const lowUsage: AlertTypeInput = {
+      key: 'low-usage',
+      name: 'Low usage',
+      rule: { kind: 'threshold', metric: 'usage_count', window: { days: 3 }, op: 'lt', value: 10 },
+    };
+    const cliDatabase = await dialect.create({ migrate: false });
+    try {
+      const cli = await seed(cliDatabase);
+      for (const [target, targetClock, targetEngine] of [
+        [database, clock, engine],
+        [cliDatabase, cli.clock, cli.engine],
+      ] as const) {
+        // a1 falls from 10 a day to 2 on day 7, a2 has no rows on days 3 to 5, and a3 has none
+        // from day 0 on.
+        await daily('a1', day(-14), 21, 10, target);
+        await daily('a1', day(7), 15, 2, target);
+        await daily('a2', day(-14), 17, 10, target);
+        await daily('a2', day(6), 16, 10, target);
+        await daily('a3', day(-14), 14, 10, target);
+        // Saved at MONDAY's midnight, so MONDAY is the first evaluation day of both types.
+        targetClock.set(dateToMs(MONDAY));
+        await targetEngine.alertTypes.save(usageDrop, null);
+        await targetEngine.alertTypes.save(lowUsage, null);
+      }
+
+      const days = Array.from({ length: 22 }, (_, i) => day(i));
+      for (const date of days) {
+        clock.set(dateToMs(date));
+        await engine.scheduler.tick();
+        // `milepost alerts evaluate --as-of DATE` runs this call.
+        cli.clock.set(dateToMs(date));
+        await cli.engine.alertTypes.evaluate(date);
+      }
+
+      const raised = (target: Database) =>
+        target.db
+          .selectFrom('alerts')
+          .select(['alert_type_key', 'account_id', 'fired_on'])
+          .orderBy('alert_type_key')
+          .orderBy('fired_on')
+          .orderBy('account_id')
+          .execute();
+      const fromScheduler = await raised(database);
+      const fromCli = await raised(cliDatabase);
+      expect(fromCli).toEqual(fromScheduler);
+      expect(fromScheduler.map((a) => [a.alert_type_key, a.account_id, a.fired_on])).toEqual([
+        ['low-usage', 'a3', day(3)],
+        ['low-usage', 'a2', day(6)],
+        ['low-usage', 'a1', day(10)],
+        ['usage-drop', 'a2', day(7)],
+        ['usage-drop', 'a3', day(7)],
+        ['usage-drop', 'a1', day(14)],
+      ]);
+      const weeklyDays = fromScheduler
+        .filter((a) => a.alert_type_key === 'usage-drop')
+        .map((a) => new Date(`${a.fired_on}T00:00:00Z`).getUTCDay());
+      expect(weeklyDays).toEqual([1, 1, 1]);
+    } finally {
+      await cliDatabase.close();
+    }
   });
 });
