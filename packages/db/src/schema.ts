@@ -321,7 +321,7 @@ export interface AlertsTable {
   status: AlertStatus;
   severity: string;
   owner_id: string | null;
-  /** What the rule measured, such as both weekly sums. */
+  /** The rule's measurements, such as both weekly sums. */
   detail_json: Generated<JsonText>;
   /** The playbook version whose steps were copied; null when the type has no playbook. */
   playbook_version_id: number | null;

@@ -10,8 +10,8 @@ export const MetricName = z.string().regex(/^[a-z][a-z0-9_]*$/, {
 
 /**
  * The span of days a rule reads before the evaluation day (which itself is never read, as its
- * figures are not complete yet). `days: N` is a rolling window, the N days before; `week` is the
- * calendar week from Monday to Sunday that ended the day before a Monday evaluation.
+ * figures are not complete yet). `days: N` is a rolling window of the N days before. `week` is
+ * the calendar week from Monday to Sunday that ended the day before a Monday evaluation.
  */
 export const MetricWindow = z.union([
   z.object({ days: z.number().int().min(1).max(366) }).strict(),

@@ -48,8 +48,8 @@ const OUTCOMES: { outcome: AlertOutcome; share: number; note: string }[] = [
 ];
 
 /**
- * What an owner does with an alert other than their latest, in turn by firing order, so every
- * history has each kind in these shares: seven in ten closed, one dismissed, two left alone.
+ * The responses owners give to alerts other than their latest, taken in turn by firing order,
+ * so every history has each in these shares: seven in ten closed, one dismissed, two left alone.
  */
 const RESPONSES = [
   'close',
@@ -130,7 +130,7 @@ export async function seedAlertHistory(
 
   // Two weeks before the history starts, so the first Monday compares two full weeks.
   // NOTE: usage ends the day before the seed runs and nothing adds more, so a weekly evaluation
-  // after the next Monday sees usage fall to nothing and raises usage alerts for many accounts.
+  // after the next Monday finds usage fallen to nothing and raises usage alerts for many accounts.
   const usage = generateUsage(
     options.accounts,
     startOfDay(from) - 14 * DAY_MS,
@@ -183,9 +183,9 @@ export async function seedAlertHistory(
 }
 
 /**
- * Plans how the owner answers one alert: the response timer marks it overdue when it is still
- * open at its due time; unless the owner leaves it alone, they tick the playbook's steps and then
- * close the alert with an outcome, or dismiss it. Actions planned after the end of the history
+ * Plans how the owner responds to one alert. The response timer marks it overdue when it is
+ * still open at its due time. Unless the owner leaves it alone, they tick the playbook's steps
+ * and then close the alert with an outcome, or dismiss it. Actions planned after the end of the history
  * never run, so a recent alert may be open with some of its steps ticked.
  */
 function planResponse(

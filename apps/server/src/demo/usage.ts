@@ -40,7 +40,7 @@ export function generateUsage(
   random: () => number,
 ): GeneratedUsage {
   const startOf = new Map(accounts.map((account) => [account.id, usageStart(account, from)]));
-  // A drop needs a full week of usage before it and two weeks after it, so a Monday sees it.
+  // A drop needs a full week of usage before it and two weeks after it, so a Monday evaluation detects it.
   const canDrop = (account: Account) =>
     startOf.get(account.id)! + (MIN_DAYS_BEFORE_DROP + 14) * DAY_MS <= to;
   // The draw comes first, so every account takes one number whether it can drop or not.
@@ -89,7 +89,7 @@ export function generateUsage(
   return { points, drops };
 }
 
-/** The first day of an account's usage: `from`, or its signup date when that comes later. */
+/** Returns the first day of an account's usage: `from`, or its signup date when later. */
 function usageStart(account: Account, from: number): number {
   const signup = account.dates.signup_date;
   return signup ? Math.max(from, dateToMs(signup)) : from;

@@ -1,13 +1,10 @@
+import { AUTOSAVE_DELAY_MS, type SaveStatus } from '../designer/use-autosave.svelte.ts';
 import { errorCode, errorMessage } from '../lib/errors.ts';
 import { api, type ApiOutputs } from '../lib/trpc.ts';
 import { toEditable, type EditablePlaybook } from './playbook-document.ts';
 
 type PlaybookView = ApiOutputs['playbooks']['get'];
 export type RenderedPlaybook = ApiOutputs['playbooks']['preview'];
-export type SaveStatus = 'saved' | 'pending' | 'saving' | 'failed' | 'conflict';
-
-/** Delay between the last edit and the automatic save, in milliseconds. */
-const AUTOSAVE_DELAY_MS = 800;
 
 /**
  * The state of the playbook editor: the draft being edited, its autosave against the stored

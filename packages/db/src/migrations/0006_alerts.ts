@@ -116,7 +116,7 @@ async function createAlertTables(db: Kysely<unknown>, dialect: DialectModule): P
     .addColumn('status', 'text', (column) => column.notNull())
     .addColumn('severity', 'text', (column) => column.notNull())
     .addColumn('owner_id', 'text', (column) => column.references('users.id').onDelete('set null'))
-    // What the rule measured, such as both weekly sums.
+    // The rule's measurements, such as both weekly sums.
     .addColumn('detail_json', 'text', (column) => column.notNull().defaultTo('{}'))
     .addColumn('playbook_version_id', 'integer', (column) =>
       column.references('playbook_versions.id'),

@@ -194,7 +194,7 @@ function addTo(
 function comparePoints(a: MetricPoint, b: MetricPoint): number {
   if (a.accountId !== b.accountId) return a.accountId < b.accountId ? -1 : 1;
   if (a.metric !== b.metric) return a.metric < b.metric ? -1 : 1;
-  return a.date < b.date ? -1 : a.date > b.date ? 1 : 0;
+  return a.date.localeCompare(b.date);
 }
 
 /**

@@ -44,8 +44,8 @@ interface CountRow {
 /**
  * Counts alert tasks apart from workflow tasks, in the database: every alert that fired in the
  * range is opened, and its current status shows whether it was closed or dismissed since. Time
- * to close runs from the alert's creation to its closing, over closed alerts only (a dismissal
- * is not a response); its median is the nearest-rank value, rank ceil(n / 2).
+ * to close runs from the alert's creation to its closing, over closed alerts only, because a
+ * dismissal is not a response. Its median is the nearest-rank value, rank ceil(n / 2).
  */
 export async function alertTaskReport(
   database: Database,
