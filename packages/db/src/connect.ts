@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 import { dialectForUrl } from './dialects/index.ts';
-import type { DialectName, OpenDatabaseOptions } from './dialects/types.ts';
+import type { DialectName, OpenDatabaseOptions, QueryRunner } from './dialects/types.ts';
 import type { Tables } from './schema.ts';
 
 /** The SQLite file used when no URL is given, relative to the working directory. */
@@ -15,6 +15,13 @@ export interface Database {
   url: string;
   /** The underlying SQLite connection. Set only for SQLite. */
   sqlite?: BetterSqlite3.Database;
+  /**
+   * Runs `work` in one transaction, committed when it resolves and rolled back when it throws.
+   * On SQLite its queries go straight to the connection, which it holds for the whole
+   * transaction, so no other query interleaves. On PostgreSQL they go through a Kysely
+   * transaction. Meant for hot write paths that run fixed, precompiled statements.
+   */
+  writeTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T>;
   /** Closes the SQLite file or ends the PostgreSQL pool. Calling it again does nothing. */
   close(): Promise<void>;
 }
@@ -48,14 +55,40 @@ export function openDatabase(
   const db = new Kysely<Tables>({ dialect: opened.dialect });
 
   let closing: Promise<void> | undefined;
+  const direct = opened.direct;
   const database: Database = {
     db,
     dialect: dialect.name,
     url,
+    writeTransaction: direct
+      ? (work) => db.connection().execute(() => directTransaction(direct, work))
+      : (work) => db.transaction().execute(work),
     close: () => (closing ??= db.destroy()),
   };
   if (opened.sqlite) {
     database.sqlite = opened.sqlite;
   }
   return database;
+}
+
+const BEGIN = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+
+/** Runs `work` between BEGIN and COMMIT on a connection the caller holds. */
+async function directTransaction<T>(
+  runner: QueryRunner,
+  work: (runner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  await runner.executeQuery(BEGIN);
+  try {
+    const result = await work(runner);
+    await runner.executeQuery(COMMIT);
+    return result;
+  } catch (error) {
+    // SQLite rolls back by itself after some errors, and then ROLLBACK fails. The first error
+    // is the one to report.
+    await runner.executeQuery(ROLLBACK).catch(() => {});
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 // Connecting
 export { DEFAULT_DATABASE_URL, databaseUrlFromEnv, openDatabase } from './connect.ts';
 export type { Database } from './connect.ts';
-export type { DialectName, OpenDatabaseOptions } from './dialects/types.ts';
+export type { DialectName, OpenDatabaseOptions, QueryRunner } from './dialects/types.ts';
 
 // Migrations
 export { migrateToLatest } from './migrate.ts';

@@ -100,6 +100,57 @@ describeEachDialect('connection', (dialect) => {
     expect(result.rows).toEqual([{ price: 12.75 }]);
   });
 
+  describe('writeTransaction', () => {
+    const insertUser = (id: string) =>
+      database.db
+        .insertInto('users')
+        .values({ id, email: `${id}@example.com`, name: id, role: 'csm', created_at: 0 })
+        .compile();
+    const userIds = async () =>
+      (await database.db.selectFrom('users').select('id').orderBy('id').execute()).map(
+        (row) => row.id,
+      );
+
+    it('commits what its work ran', async () => {
+      const result = await database.writeTransaction(async (runner) => {
+        await runner.executeQuery(insertUser('ada'));
+        const inserted = await runner.executeQuery(insertUser('bo'));
+        return Number(inserted.numAffectedRows);
+      });
+
+      expect(result).toBe(1);
+      expect(await userIds()).toEqual(['ada', 'bo']);
+    });
+
+    it('rolls everything back when its work throws', async () => {
+      const failing = database.writeTransaction(async (runner) => {
+        await runner.executeQuery(insertUser('ada'));
+        await runner.executeQuery(insertUser('ada'));
+      });
+
+      await expect(failing).rejects.toThrow(/unique|duplicate/i);
+      expect(await userIds()).toEqual([]);
+    });
+
+    it('keeps its uncommitted rows from queries started meanwhile', async () => {
+      let releaseWork!: () => void;
+      const working = new Promise<void>((resolve) => (releaseWork = resolve));
+      const transaction = database.writeTransaction(async (runner) => {
+        await runner.executeQuery(insertUser('ada'));
+        await working;
+        throw new Error('Rolled back on purpose.');
+      });
+      // On SQLite this query waits for the connection the transaction holds; on PostgreSQL it
+      // runs on another connection. Either way it must not see the row that is rolled back.
+      const reading = userIds();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      releaseWork();
+
+      await expect(transaction).rejects.toThrow('Rolled back on purpose.');
+      expect(await reading).toEqual([]);
+    });
+  });
+
   it('closes twice without error', async () => {
     await database.close();
 

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ColumnDefinitionBuilder, Dialect } from 'kysely';
+import type { ColumnDefinitionBuilder, CompiledQuery, Dialect, QueryResult } from 'kysely';
 
 /** Name of a supported database dialect. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -14,11 +14,21 @@ export interface OpenDatabaseOptions {
   onIdleConnectionError?: (error: Error) => void;
 }
 
+/** Runs compiled queries; a Kysely instance or transaction is one. */
+export interface QueryRunner {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
 /** The Kysely dialect for one database, with the driver handle callers may need. */
 export interface OpenedDialect {
   dialect: Dialect;
   /** The underlying SQLite connection, for pragmas and backups. Set only for SQLite. */
   sqlite?: BetterSqlite3.Database;
+  /**
+   * Runs compiled queries straight on the SQLite connection through its statement cache, without
+   * Kysely's executor. Set only for SQLite.
+   */
+  direct?: QueryRunner;
 }
 
 /** A throwaway database for tests, removed by `drop`. */
