@@ -13,6 +13,9 @@ import { milestoneStatesOf, statusOf } from './snapshot.ts';
 
 export type InstanceSnapshot = SnapshotFrom<InstanceMachine>;
 
+/** How many computed transitions a compiled workflow keeps; the oldest goes first. */
+const TRANSITION_CACHE_SIZE = 10_000;
+
 /** Raised when an event does not fit the instance's state. `reason` explains why. */
 export class EventRejectedError extends Error {
   readonly event: InstanceEvent;
@@ -59,6 +62,14 @@ export class CompiledWorkflow {
   readonly conditionFields: readonly string[];
   #sharedInitial: InstanceSnapshot | undefined;
   #scope: AnyActorScope | undefined;
+  /** Stored forms already computed, by snapshot object. */
+  readonly #serialized = new WeakMap<InstanceSnapshot, string>();
+  /**
+   * Transitions already computed, keyed by the stored form of the snapshot and the event.
+   * A transition is a pure function of the two, and the instances of a version walk the same
+   * few paths, so most events find their next snapshot here instead of running XState.
+   */
+  readonly #transitions = new Map<string, InstanceSnapshot>();
 
   constructor(definition: WorkflowDefinition) {
     this.definition = definition;
@@ -82,10 +93,18 @@ export class CompiledWorkflow {
 
   /** Applies an event, or throws `EventRejectedError` explaining why it does not fit. */
   apply(snapshot: InstanceSnapshot, event: InstanceEvent): InstanceSnapshot {
+    const key = `${this.serialize(snapshot)}\n${JSON.stringify(event)}`;
+    const known = this.#transitions.get(key);
+    if (known) return known;
+
     const next = this.machine.transition(snapshot, event, this.#actorScope());
     if (next === snapshot || !changed(snapshot, next)) {
       throw new EventRejectedError(event, this.explain(snapshot, event));
     }
+    if (this.#transitions.size >= TRANSITION_CACHE_SIZE) {
+      this.#transitions.delete(this.#transitions.keys().next().value!);
+    }
+    this.#transitions.set(key, next);
     return next;
   }
 
@@ -117,6 +136,16 @@ export class CompiledWorkflow {
   /** Returns the JSON-safe form of a snapshot, for storage. */
   persist(snapshot: InstanceSnapshot): unknown {
     return this.machine.getPersistedSnapshot(snapshot);
+  }
+
+  /** Returns the stored form of a snapshot as JSON, computed once per snapshot object. */
+  serialize(snapshot: InstanceSnapshot): string {
+    let json = this.#serialized.get(snapshot);
+    if (json === undefined) {
+      json = JSON.stringify(this.persist(snapshot));
+      this.#serialized.set(snapshot, json);
+    }
+    return json;
   }
 
   /** Rebuilds a snapshot from its stored form. */

@@ -419,3 +419,61 @@ describe('cancel', () => {
     expect(rejection(compiled, completed, { type: 'CANCEL' }).reason).toContain('completed');
   });
 });
+
+describe('transition cache', () => {
+  const definition = workflow(
+    [
+      'a',
+      milestone('b', { condition: ENTERPRISE_ONLY, checklist: [{ id: 'call', title: 'Call' }] }),
+    ],
+    ['a->b'],
+  );
+
+  it('gives a restored snapshot the next snapshot of the original', () => {
+    const compiled = compile(definition);
+    const original = compiled.start({ segment: 'Enterprise' });
+    const next = compiled.apply(original, complete('a'));
+    const restored = compiled.restore(JSON.parse(compiled.serialize(original)));
+
+    expect(compiled.apply(restored, complete('a'))).toBe(next);
+  });
+
+  it('matches a fresh compile along a repeated path', () => {
+    const cached = compile(definition);
+    const fresh = compile(definition);
+    const path: InstanceEvent[] = [
+      complete('a'),
+      toggle('b', 'call'),
+      { type: 'PAUSE' },
+      { type: 'RESUME' },
+      complete('b'),
+    ];
+    run(cached, path, { segment: 'Enterprise' });
+
+    let again = cached.start({ segment: 'Enterprise' });
+    let reference = fresh.start({ segment: 'Enterprise' });
+    for (const event of path) {
+      again = cached.apply(again, event);
+      reference = fresh.apply(reference, event);
+      expect(cached.serialize(again)).toBe(fresh.serialize(reference));
+    }
+    expect(cached.status(again)).toBe('completed');
+  });
+
+  it('keeps accounts with different condition fields apart', () => {
+    const compiled = compile(definition);
+    const smb = compiled.apply(compiled.start({ segment: 'SMB' }), complete('a'));
+    const enterprise = compiled.apply(compiled.start({ segment: 'Enterprise' }), complete('a'));
+
+    expect(compiled.states(smb).b).toBe('skipped');
+    expect(compiled.states(enterprise).b).toBe('ready');
+  });
+
+  it('still rejects an event that does not fit', () => {
+    const compiled = compile(definition);
+    const start = compiled.start({ segment: 'Enterprise' });
+
+    expect(() => compiled.apply(start, complete('b'))).toThrow(EventRejectedError);
+    expect(() => compiled.apply(start, complete('b'))).toThrow(/waits for/);
+  });
+});
