@@ -5,12 +5,13 @@ import type {
   MilestoneState,
 } from '@milepost/compiler';
 import type { Tables, TransitionsTable } from '@milepost/db';
-import type { Insertable, Transaction, Updateable } from 'kysely';
+import type { QueryRunner } from '@milepost/db';
+import type { Insertable, Kysely, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
-import { dueJob, enqueueJobs } from './jobs.ts';
+import { dueJob } from './jobs.ts';
 import { assignedNotification } from './notifications.ts';
-import type { QueryTemplates } from './query-templates.ts';
+import { insertRows, type QueryTemplates } from './query-templates.ts';
 
 type TransitionRow = Insertable<TransitionsTable>;
 type MilestoneUpdate = Updateable<Tables['instance_milestones']>;
@@ -34,8 +35,8 @@ export interface EventWrite {
   resumed: { pausedMs: number; open: { id: string; active: boolean; moveDue: boolean }[] } | null;
 }
 
-/** Transition columns in the order `planWrite` builds rows, which is the order Kysely compiles. */
-const TRANSITION_COLUMNS = [
+/** Columns of the rows the write path inserts. */
+export const TRANSITION_COLUMNS = [
   'instance_id',
   'at',
   'user_id',
@@ -46,11 +47,9 @@ const TRANSITION_COLUMNS = [
   'detail',
 ] as const;
 
-/** Job columns in the order `dueJob` builds rows. */
-const JOB_COLUMNS = ['kind', 'key', 'run_at', 'payload_json'] as const;
+export const JOB_COLUMNS = ['kind', 'key', 'run_at', 'payload_json'] as const;
 
-/** Notification columns in the order `assignedNotification` builds rows. */
-const NOTIFICATION_COLUMNS = [
+export const NOTIFICATION_COLUMNS = [
   'user_id',
   'kind',
   'key',
@@ -180,7 +179,7 @@ export function planWrite(input: PlanInput): EventWrite {
     notifications,
     baseRevision: input.baseRevision,
     revision: input.baseRevision + 1,
-    snapshotJson: JSON.stringify(compiled.persist(input.next)),
+    snapshotJson: compiled.serialize(input.next),
     status,
     pausedAt: status === 'paused' ? now : null,
     endedAt: status === 'completed' || status === 'cancelled' ? now : null,
@@ -191,22 +190,29 @@ export function planWrite(input: PlanInput): EventWrite {
   };
 }
 
+/** The target of a planned write: the transaction's runner and a Kysely instance to build with. */
+export interface WriteContext {
+  runner: QueryRunner;
+  db: Kysely<Tables>;
+  templates: QueryTemplates;
+}
+
 /**
  * Runs one planned write inside a transaction. The guarded update comes first, so a stale
- * write has changed nothing when it reports `stale`.
+ * write has changed nothing when it reports `stale`. Every statement is a query template, so
+ * the write path compiles no SQL after the first use of each shape.
  */
-export async function runWrite(
-  trx: Transaction<Tables>,
-  write: EventWrite,
-  templates: QueryTemplates,
-): Promise<WriteOutcome> {
+export async function runWrite(context: WriteContext, write: EventWrite): Promise<WriteOutcome> {
+  const { runner, db, templates } = context;
   if (write.idempotencyKey) {
-    const used = await trx
-      .selectFrom('idempotency_keys')
-      .select('key')
-      .where('key', '=', write.idempotencyKey)
-      .executeTakeFirst();
-    if (used) return 'duplicate_key';
+    const used = await templates.run(
+      runner,
+      'select-idempotency-key',
+      () =>
+        db.selectFrom('idempotency_keys').select('key').where('key', '=', write.idempotencyKey!),
+      [write.idempotencyKey],
+    );
+    if (used.rows.length > 0) return 'duplicate_key';
   }
 
   const ended = write.endedAt !== null;
@@ -218,10 +224,10 @@ export async function runWrite(
     ...(ended ? { ended_at: write.endedAt } : {}),
   };
   const update = await templates.run(
-    trx,
+    runner,
     ended ? 'update-instance-ended' : 'update-instance',
     () =>
-      trx
+      db
         .updateTable('instances')
         .set(instanceSet)
         .where('id', '=', write.instanceId)
@@ -232,54 +238,28 @@ export async function runWrite(
 
   const at = write.transitions[0]?.at ?? 0;
   if (write.idempotencyKey) {
-    await trx
-      .insertInto('idempotency_keys')
-      .values({ key: write.idempotencyKey, instance_id: write.instanceId, created_at: at })
-      .execute();
-  }
-  if (write.transitions.length > 0) {
-    const rows = write.transitions;
+    const key = { key: write.idempotencyKey, instance_id: write.instanceId, created_at: at };
     await templates.run(
-      trx,
-      `insert-transitions-${rows.length}`,
-      () => trx.insertInto('transitions').values(rows),
-      rows.flatMap((row) => TRANSITION_COLUMNS.map((column) => row[column])),
+      runner,
+      'insert-idempotency-key',
+      () => db.insertInto('idempotency_keys').values(key),
+      Object.values(key),
     );
   }
+  await insertRows(context, 'transitions', TRANSITION_COLUMNS, write.transitions);
   const timers = write.milestones.flatMap(({ id, set }) =>
     typeof set.due_at === 'number' ? [dueJob(write.instanceId, id, set.due_at)] : [],
   );
-  if (timers.length > 0) {
-    await templates.run(
-      trx,
-      `insert-jobs-${timers.length}`,
-      () =>
-        trx
-          .insertInto('jobs')
-          .values(timers)
-          .onConflict((conflict) => conflict.column('key').doNothing()),
-      timers.flatMap((job) => JOB_COLUMNS.map((column) => job[column])),
-    );
-  }
-  const notices = write.notifications;
-  if (notices.length > 0) {
-    await templates.run(
-      trx,
-      `insert-notifications-${notices.length}`,
-      () =>
-        trx
-          .insertInto('notifications')
-          .values(notices)
-          .onConflict((conflict) => conflict.column('key').doNothing()),
-      notices.flatMap((notice) => NOTIFICATION_COLUMNS.map((column) => notice[column])),
-    );
-  }
+  await insertRows(context, 'jobs', JOB_COLUMNS, timers, { ignoreConflictOn: 'key' });
+  await insertRows(context, 'notifications', NOTIFICATION_COLUMNS, write.notifications, {
+    ignoreConflictOn: 'key',
+  });
   for (const { id, set } of write.milestones) {
     await templates.run(
-      trx,
+      runner,
       `update-milestone-${Object.keys(set).join(',')}`,
       () =>
-        trx
+        db
           .updateTable('instance_milestones')
           .set(set)
           .where('instance_id', '=', write.instanceId)
@@ -287,39 +267,60 @@ export async function runWrite(
       [...Object.values(set), write.instanceId, id],
     );
   }
+  if (write.resumed) await shiftPausedTime(context, write.instanceId, write.resumed);
+  return 'written';
+}
 
-  if (write.resumed) {
-    // The clock stops while paused: open milestones do not count the pause, and due dates that
-    // run from readiness move back by it.
-    const { pausedMs } = write.resumed;
-    await trx
-      .updateTable('instances')
-      .set((eb) => ({ paused_ms: eb('paused_ms', '+', pausedMs) }))
-      .where('id', '=', write.instanceId)
-      .execute();
-    for (const { id, active, moveDue } of write.resumed.open) {
-      await trx
-        .updateTable('instance_milestones')
-        .set((eb) => ({
-          paused_ms: eb('paused_ms', '+', pausedMs),
-          ...(active ? { active_paused_ms: eb('active_paused_ms', '+', pausedMs) } : {}),
-          ...(moveDue ? { due_at: eb('due_at', '+', pausedMs) } : {}),
-        }))
-        .where('instance_id', '=', write.instanceId)
-        .where('milestone_id', '=', id)
-        .execute();
-    }
-    const moved = await trx
-      .selectFrom('instance_milestones')
-      .select(['milestone_id', 'due_at'])
-      .where('instance_id', '=', write.instanceId)
-      .where('state', 'in', ['ready', 'active'])
-      .where('due_at', 'is not', null)
-      .execute();
-    await enqueueJobs(
-      trx,
-      moved.map((row) => dueJob(write.instanceId, row.milestone_id, row.due_at!)),
+/**
+ * Stops the clock for a pause: open milestones do not count the paused time, and due dates that
+ * run from readiness move back by it, with their timers.
+ */
+async function shiftPausedTime(
+  context: WriteContext,
+  instanceId: string,
+  resumed: NonNullable<EventWrite['resumed']>,
+): Promise<void> {
+  const { runner, db, templates } = context;
+  const { pausedMs } = resumed;
+  await templates.run(
+    runner,
+    'shift-instance-paused',
+    () =>
+      db
+        .updateTable('instances')
+        .set((eb) => ({ paused_ms: eb('paused_ms', '+', pausedMs) }))
+        .where('id', '=', instanceId),
+    [pausedMs, instanceId],
+  );
+  for (const { id, active, moveDue } of resumed.open) {
+    await templates.run(
+      runner,
+      `shift-milestone-paused-${active}-${moveDue}`,
+      () =>
+        db
+          .updateTable('instance_milestones')
+          .set((eb) => ({
+            paused_ms: eb('paused_ms', '+', pausedMs),
+            ...(active ? { active_paused_ms: eb('active_paused_ms', '+', pausedMs) } : {}),
+            ...(moveDue ? { due_at: eb('due_at', '+', pausedMs) } : {}),
+          }))
+          .where('instance_id', '=', instanceId)
+          .where('milestone_id', '=', id),
+      [...Array<number>(1 + (active ? 1 : 0) + (moveDue ? 1 : 0)).fill(pausedMs), instanceId, id],
     );
   }
-  return 'written';
+  const moved = await templates.run<{ milestone_id: string; due_at: number }>(
+    runner,
+    'select-open-due',
+    () =>
+      db
+        .selectFrom('instance_milestones')
+        .select(['milestone_id', 'due_at'])
+        .where('instance_id', '=', instanceId)
+        .where('state', 'in', ['ready', 'active'])
+        .where('due_at', 'is not', null),
+    [instanceId, 'ready', 'active'],
+  );
+  const timers = moved.rows.map((row) => dueJob(instanceId, row.milestone_id, row.due_at));
+  await insertRows(context, 'jobs', JOB_COLUMNS, timers, { ignoreConflictOn: 'key' });
 }

@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
+import { LRUCache } from 'lru-cache';
+import { v7 as timeOrderedUuid } from 'uuid';
 import {
   EventRejectedError,
   type CompiledWorkflow,
@@ -7,16 +9,22 @@ import {
   type InstanceStatus,
   type MilestoneState,
 } from '@milepost/compiler';
-import type { Database, TransitionsTable } from '@milepost/db';
-import type { Insertable } from 'kysely';
+import type { AccountsTable, Database, TransitionsTable } from '@milepost/db';
+import type { Compilable, Insertable, Selectable } from 'kysely';
 import { accountFieldValues } from '@milepost/model';
 import { toAccount } from './accounts.ts';
 import { readyFields, type ReadyContext } from './assignment.ts';
-import { changedMilestones, planWrite } from './event-write.ts';
+import {
+  changedMilestones,
+  JOB_COLUMNS,
+  NOTIFICATION_COLUMNS,
+  planWrite,
+  TRANSITION_COLUMNS,
+} from './event-write.ts';
+import { insertRows, QueryTemplates } from './query-templates.ts';
 import { WriteBatcher } from './write-batcher.ts';
-import { QueryTemplates } from './query-templates.ts';
-import { dueJob, enqueueJobs } from './jobs.ts';
-import { assignedNotification, enqueueNotifications } from './notifications.ts';
+import { dueJob } from './jobs.ts';
+import { assignedNotification } from './notifications.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { Workflows } from './workflows.ts';
@@ -82,15 +90,62 @@ interface LoadedInstance {
 class StaleRevisionError extends Error {}
 
 type TransitionRow = Insertable<TransitionsTable>;
+type AccountRow = Selectable<AccountsTable>;
 
 const DEPLOY_CHUNK = 1_000;
+
+const INSTANCE_COLUMNS = [
+  'id',
+  'workflow_key',
+  'version_id',
+  'account_id',
+  'status',
+  'snapshot_json',
+  'revision',
+  'anchor_date',
+  'occurrence_key',
+  'rule_id',
+  'started_at',
+  'started_by',
+  'ended_at',
+  'paused_at',
+] as const;
+
+const MILESTONE_COLUMNS = [
+  'instance_id',
+  'milestone_id',
+  'state',
+  'ready_at',
+  'done_at',
+  'assignee_id',
+  'due_at',
+] as const;
 const CACHE_LIMIT = 50_000;
 
 /** Workflow instances: deployment and events, each written with its transitions in one transaction. */
 export class Instances {
-  readonly #cache = new Map<string, LoadedInstance>();
+  /** Instances this process wrote or read last; a write still checks the stored revision. */
+  readonly #cache = new LRUCache<string, LoadedInstance>({ max: CACHE_LIMIT });
   readonly #batcher: WriteBatcher;
+  /** Compiled SQL of the deploy path's inserts. */
   readonly #templates = new QueryTemplates();
+  /**
+   * Reads the accounts of instances whose milestones become ready. Lookups made in the same
+   * tick share one query, so many concurrent events wait once for the connection instead of
+   * once each. Nothing is cached between ticks: every event reads the account as stored.
+   */
+  readonly #accounts = new DataLoader<string, AccountRow | undefined>(
+    async (ids) => {
+      const rows = await this.database.db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('id', 'in', ids)
+        .execute();
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id));
+    },
+    { cache: false, maxBatchSize: 500 },
+  );
 
   constructor(
     private readonly database: Database,
@@ -123,20 +178,21 @@ export class Instances {
     for (let offset = 0; offset < accountIds.length; offset += DEPLOY_CHUNK) {
       const chunk = accountIds.slice(offset, offset + DEPLOY_CHUNK);
       const created: LoadedInstance[] = [];
-      await this.database.db.transaction().execute(async (trx) => {
-        const accounts = await trx
-          .selectFrom('accounts')
-          .selectAll()
-          .where('id', 'in', chunk)
-          .execute();
+      await this.database.writeTransaction(async (runner) => {
+        const db = this.database.db;
+        const target = { runner, db, templates: this.#templates };
+        const read = async <R>(query: Compilable<R>) =>
+          (await runner.executeQuery(query.compile())).rows;
+        const accounts = await read(db.selectFrom('accounts').selectAll().where('id', 'in', chunk));
         const found = new Map(accounts.map((row) => [row.id, toAccount(row)]));
         // Filtered by account only, so SQLite uses the account index; filtering by workflow
         // and status in SQL makes it scan every open instance of the workflow instead.
-        const existing = await trx
-          .selectFrom('instances')
-          .select(['account_id', 'workflow_key', 'status'])
-          .where('account_id', 'in', chunk)
-          .execute();
+        const existing = await read(
+          db
+            .selectFrom('instances')
+            .select(['account_id', 'workflow_key', 'status'])
+            .where('account_id', 'in', chunk),
+        );
         const running = existing.filter(
           (row) =>
             row.workflow_key === version.key &&
@@ -147,11 +203,12 @@ export class Instances {
         const used =
           keys.length === 0
             ? []
-            : await trx
-                .selectFrom('instances')
-                .select('occurrence_key')
-                .where('occurrence_key', 'in', keys)
-                .execute();
+            : await read(
+                db
+                  .selectFrom('instances')
+                  .select('occurrence_key')
+                  .where('occurrence_key', 'in', keys),
+              );
         const usedKeys = new Set(used.map((row) => row.occurrence_key));
 
         const now = this.clock.now();
@@ -184,7 +241,7 @@ export class Instances {
 
           const fields = accountFieldValues(account);
           const snapshot = compiled.start(fields);
-          const id = randomUUID();
+          const id = timeOrderedUuid();
           const context: ReadyContext = {
             startAt: now,
             anchorDate,
@@ -197,7 +254,7 @@ export class Instances {
             version_id: versionId,
             account_id: accountId,
             status: compiled.status(snapshot),
-            snapshot_json: JSON.stringify(compiled.persist(snapshot)),
+            snapshot_json: compiled.serialize(snapshot),
             revision: 1,
             anchor_date: anchorDate,
             occurrence_key: target.occurrenceKey ?? null,
@@ -252,43 +309,33 @@ export class Instances {
         }
 
         if (instances.length === 0) return;
-        await trx.insertInto('instances').values(instances).execute();
-        for (let i = 0; i < milestones.length; i += 500) {
-          await trx
-            .insertInto('instance_milestones')
-            .values(milestones.slice(i, i + 500))
-            .execute();
-        }
+        await insertRows(target, 'instances', INSTANCE_COLUMNS, instances);
+        await insertRows(target, 'instance_milestones', MILESTONE_COLUMNS, milestones);
         const timers = milestones.flatMap((m) =>
           m.due_at == null ? [] : [dueJob(m.instance_id, m.milestone_id, m.due_at)],
         );
-        await enqueueJobs(trx, timers);
+        await insertRows(target, 'jobs', JOB_COLUMNS, timers, { ignoreConflictOn: 'key' });
         const names = new Map(chunk.map((id) => [id, found.get(id)?.name ?? id]));
-        await enqueueNotifications(
-          trx,
-          milestones.flatMap((m) =>
-            m.assignee_id
-              ? [
-                  assignedNotification(
-                    m.assignee_id,
-                    m.instance_id,
-                    m.milestone_id,
-                    {
-                      milestone: compiled.graph.milestones.get(m.milestone_id)!.name,
-                      account: names.get(instanceAccounts.get(m.instance_id)!) ?? '',
-                    },
-                    now,
-                  ),
-                ]
-              : [],
-          ),
+        const notices = milestones.flatMap((m) =>
+          m.assignee_id
+            ? [
+                assignedNotification(
+                  m.assignee_id,
+                  m.instance_id,
+                  m.milestone_id,
+                  {
+                    milestone: compiled.graph.milestones.get(m.milestone_id)!.name,
+                    account: names.get(instanceAccounts.get(m.instance_id)!) ?? '',
+                  },
+                  now,
+                ),
+              ]
+            : [],
         );
-        for (let i = 0; i < transitions.length; i += 500) {
-          await trx
-            .insertInto('transitions')
-            .values(transitions.slice(i, i + 500))
-            .execute();
-        }
+        await insertRows(target, 'notifications', NOTIFICATION_COLUMNS, notices, {
+          ignoreConflictOn: 'key',
+        });
+        await insertRows(target, 'transitions', TRANSITION_COLUMNS, transitions);
       });
       created.forEach((loaded) => this.#remember(loaded));
     }
@@ -410,11 +457,6 @@ export class Instances {
   }
 
   #remember(loaded: LoadedInstance): void {
-    this.#cache.delete(loaded.id);
-    if (this.#cache.size >= CACHE_LIMIT) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) this.#cache.delete(oldest);
-    }
     this.#cache.set(loaded.id, loaded);
   }
 
@@ -439,14 +481,7 @@ export class Instances {
   }
 
   async #readyContext(loaded: LoadedInstance, compiled: CompiledWorkflow): Promise<ReadyContext> {
-    const db = this.database.db;
-    const result = await this.#templates.run<Parameters<typeof toAccount>[0]>(
-      db,
-      'select-account',
-      () => db.selectFrom('accounts').selectAll().where('id', '=', loaded.accountId),
-      [loaded.accountId],
-    );
-    const row = result.rows[0];
+    const row = await this.#accounts.load(loaded.accountId);
     if (!row) throw new NotFoundError('account', loaded.accountId);
     const byEmail = compiled.definition.milestones.some((m) => m.assignee.kind !== 'account_owner');
     return {

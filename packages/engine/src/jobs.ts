@@ -1,7 +1,7 @@
 import type { Tables } from '@milepost/db';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 
-type JobRow = Insertable<Tables['jobs']>;
+export type JobRow = Insertable<Tables['jobs']>;
 
 /** Job kinds the scheduler runs. */
 export type JobKind = 'rules' | 'due' | 'due_soon' | 'digest' | 'alerts' | 'alert_due';

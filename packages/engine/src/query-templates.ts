@@ -1,8 +1,11 @@
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
-
-interface Executor {
-  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
-}
+import type { QueryRunner, Tables } from '@milepost/db';
+import {
+  CompiledQuery,
+  type Compilable,
+  type Insertable,
+  type Kysely,
+  type QueryResult,
+} from 'kysely';
 
 /**
  * Runs fixed-shape queries of the event write path from SQL compiled once. Kysely builds and
@@ -15,7 +18,7 @@ export class QueryTemplates {
   readonly #sql = new Map<string, string>();
 
   async run<R = unknown>(
-    executor: Executor,
+    executor: QueryRunner,
     shape: string,
     build: () => Compilable,
     parameters: readonly unknown[],
@@ -35,5 +38,44 @@ export class QueryTemplates {
       this.#sql.set(shape, sql);
     }
     return executor.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]) as CompiledQuery<R>);
+  }
+}
+
+/** Rows per insert statement: well under the bound-parameter limits of both dialects. */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Inserts `rows` into `table` in statements of up to 500 rows, each statement shape compiled
+ * once by `templates`. Every row has exactly `columns`, and a missing value is written as null.
+ * With `ignoreConflictOn`, a row whose value in that unique column exists already is skipped.
+ */
+export async function insertRows<T extends keyof Tables & string>(
+  target: { runner: QueryRunner; db: Kysely<Tables>; templates: QueryTemplates },
+  table: T,
+  columns: readonly (keyof Tables[T] & string)[],
+  rows: readonly Insertable<Tables[T]>[],
+  options: { ignoreConflictOn?: keyof Tables[T] & string } = {},
+): Promise<void> {
+  const { runner, db, templates } = target;
+  const conflict = options.ignoreConflictOn;
+  for (let offset = 0; offset < rows.length; offset += ROWS_PER_INSERT) {
+    const chunk = rows.slice(offset, offset + ROWS_PER_INSERT);
+    const values = chunk.map((row) =>
+      columns.map((column) => (row as Record<string, unknown>)[column] ?? null),
+    );
+    await templates.run(
+      runner,
+      `insert-${table}-${columns.join(',')}-${conflict ?? ''}-${chunk.length}`,
+      () => {
+        const objects = values.map((row) =>
+          Object.fromEntries(columns.map((column, index) => [column, row[index]])),
+        );
+        const insert = db.insertInto(table).values(objects as never);
+        return conflict
+          ? insert.onConflict((on) => on.column(conflict as never).doNothing())
+          : insert;
+      },
+      values.flat(),
+    );
   }
 }

@@ -1,6 +1,5 @@
-import type { Database, Tables } from '@milepost/db';
-import type { Transaction } from 'kysely';
-import { runWrite, type EventWrite, type WriteOutcome } from './event-write.ts';
+import type { Database } from '@milepost/db';
+import { runWrite, type EventWrite, type WriteContext, type WriteOutcome } from './event-write.ts';
 import { QueryTemplates } from './query-templates.ts';
 
 /** The maximum number of writes in one transaction. */
@@ -47,11 +46,10 @@ export class WriteBatcher {
 
   async #commit(batch: Pending[]): Promise<void> {
     try {
-      const outcomes = await this.database.db.transaction().execute((trx) =>
+      const outcomes = await this.database.writeTransaction((runner) =>
         runInOrder(
-          trx,
+          { runner, db: this.database.db, templates: this.#templates },
           batch.map((pending) => pending.write),
-          this.#templates,
         ),
       );
       batch.forEach((pending, index) => pending.resolve(outcomes[index]!));
@@ -65,12 +63,8 @@ export class WriteBatcher {
   }
 }
 
-async function runInOrder(
-  trx: Transaction<Tables>,
-  writes: EventWrite[],
-  templates: QueryTemplates,
-): Promise<WriteOutcome[]> {
+async function runInOrder(context: WriteContext, writes: EventWrite[]): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = [];
-  for (const write of writes) outcomes.push(await runWrite(trx, write, templates));
+  for (const write of writes) outcomes.push(await runWrite(context, write));
   return outcomes;
 }

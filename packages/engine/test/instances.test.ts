@@ -59,6 +59,37 @@ describeEachDialect('instances', (dialect) => {
     expect(tasks[0]?.dueAt).toBe(START + 2 * DAY);
   });
 
+  it("assigns milestones that become ready to each account's current owner", async () => {
+    const { engine, version, csm, lead } = setup;
+    const { started } = await engine.instances.deploy(version.id, ['a1', 'a2'], {
+      userId: lead.id,
+    });
+    await engine.accounts.upsert([account('a1', lead.id)]);
+
+    // Both events in one tick, so their account reads share one query.
+    await Promise.all(
+      started.map(async (instanceId) => {
+        await engine.instances.apply({
+          instanceId,
+          event: { type: 'TOGGLE_ITEM', milestoneId: 'kickoff', itemId: 'agenda', done: true },
+          userId: csm.id,
+        });
+        await engine.instances.apply({
+          instanceId,
+          event: { type: 'COMPLETE', milestoneId: 'kickoff' },
+          userId: csm.id,
+        });
+      }),
+    );
+
+    const tasksOf = async (assigneeId: string) =>
+      (await engine.queries.openTasks({ assigneeId }))
+        .map((task) => `${task.instanceId === started[0] ? 'a1' : 'a2'}:${task.milestoneId}`)
+        .sort();
+    expect(await tasksOf(lead.id)).toEqual(['a1:integration', 'a1:setup']);
+    expect(await tasksOf(csm.id)).toEqual(['a2:integration', 'a2:setup']);
+  });
+
   it('runs an instance to completion with timed transitions', async () => {
     const { engine, clock, csm } = setup;
     const id = await deployOne();
