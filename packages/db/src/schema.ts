@@ -193,6 +193,8 @@ export interface Tables {
   alerts: AlertsTable;
   alert_steps: AlertStepsTable;
   alert_events: AlertEventsTable;
+  milestone_durations: MilestoneDurationsTable;
+  milestone_duration_totals: MilestoneDurationTotalsTable;
 }
 
 /**
@@ -355,4 +357,56 @@ export interface AlertEventsTable {
   at: EpochMs;
   user_id: string | null;
   detail: string | null;
+}
+
+/** The grouping a report splits its figures by. */
+export type ReportBreakdown = 'none' | 'owner' | 'segment' | 'version';
+
+/**
+ * Durations of a done milestone, one row per breakdown. `breakdown_value` is the group in that
+ * breakdown: '' for none, the owner's id, the segment or the version number; a missing owner
+ * or segment is ''. Owner and segment are the account's current ones.
+ */
+export interface MilestoneDurationsTable {
+  workflow_key: string;
+  breakdown: ReportBreakdown;
+  breakdown_value: string;
+  milestone_id: string;
+  /** From ready to done, paused time excluded. */
+  duration_ms: number;
+  instance_id: string;
+  account_id: string;
+  version_id: number;
+  owner_id: string | null;
+  segment: string | null;
+  instance_started_at: EpochMs;
+  /** From start to done, paused time excluded; null when the milestone was never started. */
+  active_ms: number | null;
+  /** The milestone's target in its version. */
+  target_ms: number;
+  /** 1 when the milestone had a due date and was done by it. */
+  on_time: IntegerBoolean;
+  /** 1 when the milestone had a due date. */
+  with_due: IntegerBoolean;
+}
+
+/** Counts and sums of the `milestone_durations` rows of one group, milestone and version. */
+export interface MilestoneDurationTotalsTable {
+  workflow_key: string;
+  breakdown: ReportBreakdown;
+  breakdown_value: string;
+  milestone_id: string;
+  version_id: number;
+  done_count: number;
+  duration_sum_ms: number;
+  /** Sum of duration minus target. */
+  deviation_sum_ms: number;
+  /** Rows with an active time. */
+  active_count: number;
+  on_time_count: number;
+  with_due_count: number;
+  /** Sum of the time over target, over rows that ran over it. */
+  over_sum_ms: number;
+  /** Rows that ran over target. */
+  over_count: number;
 }

@@ -1,5 +1,6 @@
 import type { AccountEventsTable, Database } from '@milepost/db';
 import type { Insertable } from 'kysely';
+import { followAccount } from './reports/duration-rows.ts';
 import { moveDueDates } from './due-moves.ts';
 import type { Workflows } from './workflows.ts';
 import { accountFieldValues, type Account, type AccountFieldValues } from '@milepost/model';
@@ -54,15 +55,28 @@ export class Accounts {
     return this.database.db.transaction().execute(async (trx) => {
       const counts = { created: 0, updated: 0, dueDatesMoved: 0 };
       const ids = accounts.map((account) => account.id as string);
-      const existing = new Map<string, { stage: string | null; dates: Record<string, string> }>();
+      const existing = new Map<
+        string,
+        {
+          ownerId: string | null;
+          segment: string | null;
+          stage: string | null;
+          dates: Record<string, string>;
+        }
+      >();
       for (let offset = 0; offset < ids.length; offset += 500) {
         const rows = await trx
           .selectFrom('accounts')
-          .select(['id', 'stage', 'dates_json'])
+          .select(['id', 'owner_id', 'segment', 'stage', 'dates_json'])
           .where('id', 'in', ids.slice(offset, offset + 500))
           .execute();
         for (const row of rows) {
-          existing.set(row.id, { stage: row.stage, dates: parseObject(row.dates_json) });
+          existing.set(row.id, {
+            ownerId: row.owner_id,
+            segment: row.segment,
+            stage: row.stage,
+            dates: parseObject(row.dates_json),
+          });
         }
       }
 
@@ -92,6 +106,9 @@ export class Accounts {
 
         await trx.updateTable('accounts').set(values).where('id', '=', account.id).execute();
         counts.updated++;
+        if (account.ownerId !== before.ownerId || account.segment !== before.segment) {
+          await followAccount(trx, account.id, account.ownerId, account.segment);
+        }
         if (account.stage && account.stage !== before.stage) {
           events.push({ account_id: account.id, kind: 'stage', value: account.stage, at: now });
         }

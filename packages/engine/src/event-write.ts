@@ -10,6 +10,7 @@ import type { Insertable, Kysely, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
 import { dueJob } from './jobs.ts';
+import { DAY_MS } from '@milepost/model';
 import { assignedNotification } from './notifications.ts';
 import { insertRows, type QueryTemplates } from './query-templates.ts';
 
@@ -31,6 +32,8 @@ export interface EventWrite {
   milestones: { id: string; set: MilestoneUpdate }[];
   /** Notifications to the assignees of milestones that became ready. */
   notifications: Insertable<Tables['notifications']>[];
+  /** Milestones marked done, with their targets, whose durations the batch records. */
+  finished: { milestoneId: string; targetMs: number }[];
   /** Paused time to add to open milestones when the instance resumes. */
   resumed: { pausedMs: number; open: { id: string; active: boolean; moveDue: boolean }[] } | null;
 }
@@ -186,6 +189,12 @@ export function planWrite(input: PlanInput): EventWrite {
     idempotencyKey: input.idempotencyKey,
     transitions,
     milestones,
+    finished: milestones
+      .filter(({ set }) => set.state === 'done')
+      .map(({ id }) => ({
+        milestoneId: id,
+        targetMs: Math.round(compiled.graph.milestones.get(id)!.targetDays * DAY_MS),
+      })),
     resumed: pausedMs > 0 ? { pausedMs, open } : null,
   };
 }

@@ -1,6 +1,7 @@
 import type { Database } from '@milepost/db';
 import type { Clock } from './clock.ts';
 import { InvalidRequestError } from './errors.ts';
+import { followAccount } from './reports/duration-rows.ts';
 import { assignedNotification, enqueueNotifications } from './notifications.ts';
 
 export interface ReassignResult {
@@ -39,7 +40,7 @@ export async function reassignAccounts(
         `No user "${request.toOwnerId}" exists to take the accounts over.`,
       );
 
-    let query = trx.selectFrom('accounts').select(['id', 'name', 'owner_id']);
+    let query = trx.selectFrom('accounts').select(['id', 'name', 'owner_id', 'segment']);
     if (request.accountIds?.length) query = query.where('id', 'in', [...request.accountIds]);
     if (request.fromOwnerId) query = query.where('owner_id', '=', request.fromOwnerId);
     const accounts = (await query.execute()).filter((a) => a.owner_id !== request.toOwnerId);
@@ -52,6 +53,7 @@ export async function reassignAccounts(
         .set({ owner_id: target.id, updated_at: now })
         .where('id', '=', account.id)
         .execute();
+      await followAccount(trx, account.id, target.id, account.segment);
       await trx
         .insertInto('account_events')
         .values({ account_id: account.id, kind: 'owner', value: target.id, at: now })

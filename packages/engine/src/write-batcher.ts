@@ -1,6 +1,7 @@
 import type { Database } from '@milepost/db';
 import { runWrite, type EventWrite, type WriteContext, type WriteOutcome } from './event-write.ts';
 import { QueryTemplates } from './query-templates.ts';
+import { recordDurations } from './reports/duration-rows.ts';
 
 /** The maximum number of writes in one transaction. */
 const MAX_BATCH = 256;
@@ -46,12 +47,20 @@ export class WriteBatcher {
 
   async #commit(batch: Pending[]): Promise<void> {
     try {
-      const outcomes = await this.database.writeTransaction((runner) =>
-        runInOrder(
-          { runner, db: this.database.db, templates: this.#templates },
-          batch.map((pending) => pending.write),
-        ),
-      );
+      const outcomes = await this.database.writeTransaction(async (runner) => {
+        const context = { runner, db: this.database.db, templates: this.#templates };
+        const writes = batch.map((pending) => pending.write);
+        const outcomes = await runInOrder(context, writes);
+        await recordDurations(
+          context,
+          writes.flatMap((write, index) =>
+            outcomes[index] === 'written'
+              ? write.finished.map((done) => ({ instanceId: write.instanceId, ...done }))
+              : [],
+          ),
+        );
+        return outcomes;
+      });
       batch.forEach((pending, index) => pending.resolve(outcomes[index]!));
     } catch (error) {
       if (batch.length === 1) {

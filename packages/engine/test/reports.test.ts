@@ -280,4 +280,55 @@ describeEachDialect('reports', (dialect) => {
     expect(only.duration.count).toBe(2);
     expect(latest.versions).toEqual([1, 2]);
   });
+
+  it('follows an account to its new segment', async () => {
+    await buildHistory();
+    // k1 (build 1 day, review 3) moves from SMB to Enterprise.
+    await setup.engine.accounts.upsert([account('k1', setup.csm.id, { segment: 'Enterprise' })]);
+
+    const report = await setup.engine.reportOverview(filter, 'segment');
+    const build = report.milestones.filter((m) => m.milestoneId === 'build');
+    expect(build.map((m) => m.group)).toEqual(['Enterprise', 'SMB']);
+    expect(build.map((m) => m.duration.count)).toEqual([6, 4]);
+    expect(build.map((m) => m.duration.median)).toEqual([7, 3]);
+    expect(build[0]!.meanDeviationDays).toBeCloseTo(41 / 6 - 4, 9);
+    expect(build[1]!.meanDeviationDays).toBeCloseTo(14 / 4 - 4, 9);
+
+    const smb = await setup.engine.reportOverview({ ...filter, segment: 'SMB' });
+    const smbBuild = smb.milestones.find((m) => m.milestoneId === 'build')!;
+    expect(smbBuild.group).toBe('');
+    expect(smbBuild.duration.count).toBe(4);
+  });
+
+  it('follows reassigned accounts to their new owner', async () => {
+    await buildHistory();
+    await setup.engine.reassignAccounts({
+      accountIds: ['k9', 'k10'],
+      toOwnerId: setup.lead.id,
+      userId: setup.lead.id,
+    });
+
+    const report = await setup.engine.reportOverview(filter, 'owner');
+    const build = report.milestones.filter((m) => m.milestoneId === 'build');
+    const byOwner = Object.fromEntries(build.map((m) => [m.group, m.duration.count]));
+    expect(byOwner).toEqual({ [setup.csm.id]: 8, [setup.lead.id]: 2 });
+
+    const lead = await setup.engine.reportOverview({ ...filter, ownerId: setup.lead.id });
+    const leadBuild = lead.milestones.find((m) => m.milestoneId === 'build')!;
+    expect(leadBuild.duration.median).toBe(9);
+    expect(lead.bottlenecks.find((b) => b.milestoneId === 'build')!.instancesOver).toBe(2);
+  });
+
+  it('gives the same figures through a date range', async () => {
+    await buildHistory();
+    const whole = await setup.engine.reportOverview(filter, 'segment');
+    const day = new Date(START).toISOString().slice(0, 10);
+    const ranged = await setup.engine.reportOverview({ ...filter, from: day, to: day }, 'segment');
+
+    expect(ranged.milestones).toEqual(whole.milestones);
+    expect(ranged.bottlenecks).toEqual(whole.bottlenecks);
+
+    const later = await setup.engine.reportOverview({ ...filter, from: '2100-01-01' });
+    expect(later.milestones).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import * as rules from './0003_rules.ts';
 import * as notifications from './0004_notifications.ts';
 import * as instancePaused from './0005_instance_paused.ts';
 import * as alerts from './0006_alerts.ts';
+import * as milestoneDurations from './0007_milestone_durations.ts';
 
 /**
  * A forward-only migration. It receives the dialect for the few statements that differ between
@@ -26,6 +27,7 @@ const migrations: Record<string, DialectMigration> = {
   '0004_notifications': notifications,
   '0005_instance_paused': instancePaused,
   '0006_alerts': alerts,
+  '0007_milestone_durations': milestoneDurations,
 };
 
 /** Names of all migrations, in the order they apply. */

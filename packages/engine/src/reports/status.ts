@@ -1,8 +1,8 @@
 import type { Database } from '@milepost/db';
 import { DAY_MS } from '@milepost/model';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { WorkflowVersion } from '../workflows.ts';
-import { filterCondition, targetExpression, type ReportFilter } from './filter.ts';
+import { durationAccess, filterCondition, targetExpression, type ReportFilter } from './filter.ts';
 
 export type InstanceStanding = 'on_track' | 'behind' | 'stuck' | 'paused';
 
@@ -91,31 +91,48 @@ export async function statusBoard(
   return { counts, instances };
 }
 
+/** Builds the time over target of one row, if positive, and whether it is over, as columns. */
+const overOnly = (over: RawBuilder<unknown>) => sql`
+  case when ${over} > 0 then ${over} else 0 end as over_ms,
+  case when ${over} > 0 then 1 else 0 end as over_count`;
+
 /** How far a milestone row runs over target, in ms: done ones in full, open ones so far. */
 const overage = (versions: readonly WorkflowVersion[], now: number) => sql`
   case when m.state = 'done' then m.done_at - m.ready_at - m.paused_ms
        when m.state in ('ready', 'active') and i.status = 'running' then ${now} - m.ready_at - m.paused_ms
   end - ${targetExpression(versions)}`;
 
-/** Milestones ranked by total days over target across all instances of the filter. */
+/**
+ * Milestones ranked by total days over target across all instances of the filter: done
+ * milestones from the totals of their `milestone_durations` rows (from the rows themselves
+ * when the filter has dates), open ones so far.
+ */
 export async function bottlenecks(
   database: Database,
   versions: readonly WorkflowVersion[],
   filter: ReportFilter,
   now: number,
 ): Promise<Bottleneck[]> {
+  const access = durationAccess(filter, versions, 'none');
+  const done = access.totals
+    ? sql`select t.milestone_id, t.over_sum_ms as over_ms, t.over_count as over_count
+          from milestone_duration_totals t
+          where ${access.totals}`
+    : sql`select f.milestone_id, ${overOnly(sql`f.duration_ms - f.target_ms`)}
+          from milestone_durations f
+          where ${access.rows}`;
   const result = await sql<Record<string, unknown>>`
     with o as (
-      select m.milestone_id, ${overage(versions, now)} as over
+      ${done}
+      union all
+      select m.milestone_id, ${overOnly(overage(versions, now))}
       from instance_milestones m
       join instances i on i.id = m.instance_id
       join accounts a on a.id = i.account_id
       join workflow_versions v on v.id = i.version_id
-      where ${filterCondition(filter)} and m.state in ('ready', 'active', 'done')
+      where ${filterCondition(filter)} and m.state in ('ready', 'active')
     )
-    select milestone_id,
-           sum(case when over > 0 then over else 0 end) as total_over,
-           sum(case when over > 0 then 1 else 0 end) as instances_over
+    select milestone_id, sum(over_ms) as total_over, sum(over_count) as instances_over
     from o
     group by milestone_id
     order by total_over desc, milestone_id
