@@ -92,7 +92,11 @@ class StaleRevisionError extends Error {}
 type TransitionRow = Insertable<TransitionsTable>;
 type AccountRow = Selectable<AccountsTable>;
 
-const DEPLOY_CHUNK = 1_000;
+/**
+ * Accounts deployed per transaction. Each commit writes the pages the chunk changed, so larger
+ * chunks write shared index pages fewer times; 5,000 holds the write lock for about 0.3 s.
+ */
+const DEPLOY_CHUNK = 5_000;
 
 const INSTANCE_COLUMNS = [
   'id',

@@ -21,7 +21,7 @@ export class QueryTemplates {
     executor: QueryRunner,
     shape: string,
     build: () => Compilable,
-    parameters: readonly unknown[],
+    parameters: unknown[],
   ): Promise<QueryResult<R>> {
     let sql = this.#sql.get(shape);
     if (sql === undefined) {
@@ -37,7 +37,8 @@ export class QueryTemplates {
       sql = compiled.sql;
       this.#sql.set(shape, sql);
     }
-    return executor.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]) as CompiledQuery<R>);
+    // Kysely freezes the array it is given, so callers pass one they do not change afterwards.
+    return executor.executeQuery<R>(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>);
   }
 }
 
@@ -59,23 +60,29 @@ export async function insertRows<T extends keyof Tables & string>(
   const { runner, db, templates } = target;
   const conflict = options.ignoreConflictOn;
   for (let offset = 0; offset < rows.length; offset += ROWS_PER_INSERT) {
-    const chunk = rows.slice(offset, offset + ROWS_PER_INSERT);
-    const values = chunk.map((row) =>
-      columns.map((column) => (row as Record<string, unknown>)[column] ?? null),
-    );
+    const count = Math.min(ROWS_PER_INSERT, rows.length - offset);
+    // One flat array, filled in place: these statements bind thousands of values each.
+    const values = new Array<unknown>(count * columns.length);
+    let next = 0;
+    for (let index = offset; index < offset + count; index++) {
+      const row = rows[index] as Record<string, unknown>;
+      for (const column of columns) values[next++] = row[column] ?? null;
+    }
     await templates.run(
       runner,
-      `insert-${table}-${columns.join(',')}-${conflict ?? ''}-${chunk.length}`,
+      `insert-${table}-${columns.join(',')}-${conflict ?? ''}-${count}`,
       () => {
-        const objects = values.map((row) =>
-          Object.fromEntries(columns.map((column, index) => [column, row[index]])),
+        const objects = Array.from({ length: count }, (_, row) =>
+          Object.fromEntries(
+            columns.map((column, index) => [column, values[row * columns.length + index]]),
+          ),
         );
         const insert = db.insertInto(table).values(objects as never);
         return conflict
           ? insert.onConflict((on) => on.column(conflict as never).doNothing())
           : insert;
       },
-      values.flat(),
+      values,
     );
   }
 }
