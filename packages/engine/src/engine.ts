@@ -20,6 +20,7 @@ import {
   bottleneckInstances,
   bottlenecks,
   durationReport,
+  durationTotals,
   milestoneStats,
   PERCENTILE_METHOD,
   statusBoard,
@@ -165,15 +166,17 @@ export class Engine {
       ? all.filter((v) => filter.versions!.includes(v.version))
       : all;
     const now = this.clock.now();
+    // One count of the done milestones serves the distributions and the bottlenecks.
+    const totals = await durationTotals(this.database, versions, filter, breakdown);
     return {
       workflowKey: filter.workflowKey,
       versions: all.map((v) => v.version),
       percentileMethod: PERCENTILE_METHOD,
       breakdown,
-      milestones: await milestoneStats(this.database, versions, filter, breakdown),
+      milestones: await milestoneStats(this.database, versions, filter, breakdown, totals),
       workflow: await workflowStats(this.database, versions, filter, breakdown),
       status: await statusBoard(this.database, versions, filter, now),
-      bottlenecks: await bottlenecks(this.database, versions, filter, now),
+      bottlenecks: await bottlenecks(this.database, versions, filter, now, totals),
     };
   }
 

@@ -6,8 +6,8 @@ export type { DurationReport, MilestoneDurations } from './durations.ts';
 export type { Breakdown, ReportFilter } from './filter.ts';
 
 // Distributions, standings and bottlenecks
-export { milestoneStats, workflowStats } from './stats.ts';
-export type { Distribution, MilestoneStatsRow, WorkflowStatsRow } from './stats.ts';
+export { durationTotals, milestoneStats, workflowStats } from './stats.ts';
+export type { Distribution, GroupTotals, MilestoneStatsRow, WorkflowStatsRow } from './stats.ts';
 export { bottleneckInstances, bottlenecks, statusBoard } from './status.ts';
 export type {
   Bottleneck,

@@ -86,29 +86,41 @@ const ACTIVE_PERCENTILES = [50, 90] as const;
 /** Percentile subqueries per statement, well under both dialects' column and parameter limits. */
 const PERCENTILES_PER_STATEMENT = 300;
 
+/** Counts and means of one group's done milestones, with their time over target. */
+export interface GroupTotals {
+  group: string;
+  milestoneId: string;
+  count: number;
+  meanMs: number;
+  deviationMs: number;
+  activeCount: number;
+  onTime: number;
+  withDue: number;
+  /** Time over target summed over the milestones that ran over it, and how many did. */
+  overMs: number;
+  overCount: number;
+}
+
 /**
- * Per-milestone duration distributions for a filter, split by a breakdown, from the
- * `milestone_durations` rows. Counts and means come from the groups' totals, or from the rows
- * when the filter has dates. Each percentile is the row at its nearest rank, read from the
- * table's key in duration order, so no query sorts.
+ * Counts and sums the done milestones of a filter per group of a breakdown and milestone:
+ * from `milestone_duration_totals`, or from the `milestone_durations` rows when the filter has
+ * dates.
  */
-export async function milestoneStats(
+export async function durationTotals(
   database: Database,
   versions: readonly WorkflowVersion[],
   filter: ReportFilter,
   breakdown: Breakdown,
-): Promise<MilestoneStatsRow[]> {
+): Promise<GroupTotals[]> {
   const access = durationAccess(filter, versions, breakdown);
-  const where = access.rows;
-  const totals = access.totals
+  const over = sql`f.duration_ms - f.target_ms`;
+  const result = access.totals
     ? await sql<Record<string, unknown>>`
         select t.breakdown_value as grp, t.milestone_id, sum(t.done_count) as n,
-               cast(sum(t.duration_sum_ms) as double precision) / sum(t.done_count) as mean_ms,
-               cast(sum(t.deviation_sum_ms) as double precision) / sum(t.done_count)
-                 as deviation_ms,
-               sum(t.active_count) as n_active,
-               sum(t.on_time_count) as on_time,
-               sum(t.with_due_count) as with_due
+               sum(t.duration_sum_ms) as duration_sum, sum(t.deviation_sum_ms) as deviation_sum,
+               sum(t.active_count) as n_active, sum(t.on_time_count) as on_time,
+               sum(t.with_due_count) as with_due, sum(t.over_sum_ms) as over_ms,
+               sum(t.over_count) as over_count
         from milestone_duration_totals t
         where ${access.totals}
         group by t.breakdown_value, t.milestone_id
@@ -117,21 +129,53 @@ export async function milestoneStats(
       `.execute(database.db)
     : await sql<Record<string, unknown>>`
         select f.breakdown_value as grp, f.milestone_id, count(*) as n,
-               cast(avg(f.duration_ms) as double precision) as mean_ms,
-               cast(avg(f.duration_ms - f.target_ms) as double precision) as deviation_ms,
-               count(f.active_ms) as n_active,
-               sum(f.on_time) as on_time,
-               sum(f.with_due) as with_due
+               sum(f.duration_ms) as duration_sum, sum(${over}) as deviation_sum,
+               count(f.active_ms) as n_active, sum(f.on_time) as on_time,
+               sum(f.with_due) as with_due,
+               sum(case when ${over} > 0 then ${over} else 0 end) as over_ms,
+               sum(case when ${over} > 0 then 1 else 0 end) as over_count
         from milestone_durations f
-        where ${where}
+        where ${access.rows}
         group by f.breakdown_value, f.milestone_id
         order by f.breakdown_value, f.milestone_id
       `.execute(database.db);
+  return result.rows.map((row) => {
+    const count = Number(row.n);
+    return {
+      group: String(row.grp ?? ''),
+      milestoneId: String(row.milestone_id),
+      count,
+      meanMs: Number(row.duration_sum) / count,
+      deviationMs: Number(row.deviation_sum) / count,
+      activeCount: Number(row.n_active ?? 0),
+      onTime: Number(row.on_time ?? 0),
+      withDue: Number(row.with_due ?? 0),
+      overMs: Number(row.over_ms ?? 0),
+      overCount: Number(row.over_count ?? 0),
+    };
+  });
+}
+
+/**
+ * Per-milestone duration distributions for a filter, split by a breakdown, from the
+ * `milestone_durations` rows. Counts and means come from `durationTotals` (pass its result to
+ * save the query). Each percentile is the row at its nearest rank, read from the table's key in
+ * duration order, so no query sorts.
+ */
+export async function milestoneStats(
+  database: Database,
+  versions: readonly WorkflowVersion[],
+  filter: ReportFilter,
+  breakdown: Breakdown,
+  known?: readonly GroupTotals[],
+): Promise<MilestoneStatsRow[]> {
+  const totals = known ?? (await durationTotals(database, versions, filter, breakdown));
+  const where = durationAccess(filter, versions, breakdown).rows;
 
   // One subquery per figure: the value at rank ceil(p / 100 * n) of the group's durations.
-  const figures = totals.rows.flatMap((row, index) => {
-    const group = sql`${where} and f.breakdown_value = ${String(row.grp)}
-      and f.milestone_id = ${String(row.milestone_id)}`;
+  const figures = totals.flatMap((row, index) => {
+    const group = sql`${where} and f.breakdown_value = ${row.group}
+      and f.milestone_id = ${row.milestoneId}`;
     // The key is walked from whichever end is nearer the rank.
     const at = (column: 'duration_ms' | 'active_ms', count: number, p: number, name: string) => {
       const rank = rankOf(count, p);
@@ -145,16 +189,15 @@ export async function milestoneStats(
           limit 1 offset ${sql.lit(fromTop ? count - rank : rank - 1)})`,
       };
     };
-    const n = Number(row.n);
-    const active = Number(row.n_active);
+    const active = row.activeCount;
     return [
-      ...DURATION_PERCENTILES.map((p) => at('duration_ms', n, p, `p${p}`)),
+      ...DURATION_PERCENTILES.map((p) => at('duration_ms', row.count, p, `p${p}`)),
       ...(active === 0
         ? []
         : ACTIVE_PERCENTILES.map((p) => at('active_ms', active, p, `active_p${p}`))),
     ];
   });
-  const values = totals.rows.map((): Record<string, unknown> => ({}));
+  const values = totals.map((): Record<string, unknown> => ({}));
   for (let offset = 0; offset < figures.length; offset += PERCENTILES_PER_STATEMENT) {
     const batch = figures.slice(offset, offset + PERCENTILES_PER_STATEMENT);
     const result = await sql<Record<string, unknown>>`select ${sql.join(
@@ -164,27 +207,30 @@ export async function milestoneStats(
     batch.forEach((figure, column) => (values[figure.index]![figure.name] = row[`c${column}`]));
   }
 
-  return totals.rows.map((row, index) => {
-    const figures = { ...row, ...values[index] };
+  return totals.map((row, index) => {
+    const figures: Record<string, unknown> = {
+      n: row.count,
+      mean_ms: row.meanMs,
+      ...values[index],
+    };
     // With no breakdown, rows may be read through a filter's group, which is not shown.
-    const group = breakdown === 'none' ? '' : String(row.grp ?? '');
+    const group = breakdown === 'none' ? '' : row.group;
     const milestone = newestFirst(versions, breakdown, group)
       .flatMap((v) => v.definition.milestones)
-      .find((m) => m.id === String(row.milestone_id));
-    const withDue = Number(row.with_due ?? 0);
+      .find((m) => m.id === row.milestoneId);
     return {
       group,
-      milestoneId: String(row.milestone_id),
-      name: milestone?.name ?? String(row.milestone_id),
+      milestoneId: row.milestoneId,
+      name: milestone?.name ?? row.milestoneId,
       targetDays: milestone?.targetDays ?? 0,
       duration: distribution(figures),
       active: {
-        count: Number(row.n_active ?? 0),
+        count: row.activeCount,
         median: days(figures.active_p50),
         p90: days(figures.active_p90),
       },
-      meanDeviationDays: days(row.deviation_ms),
-      onTimeShare: withDue === 0 ? null : Number(row.on_time ?? 0) / withDue,
+      meanDeviationDays: days(row.deviationMs),
+      onTimeShare: row.withDue === 0 ? null : row.onTime / row.withDue,
     };
   });
 }

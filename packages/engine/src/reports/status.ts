@@ -2,7 +2,8 @@ import type { Database } from '@milepost/db';
 import { DAY_MS } from '@milepost/model';
 import { sql, type RawBuilder } from 'kysely';
 import type { WorkflowVersion } from '../workflows.ts';
-import { durationAccess, filterCondition, targetExpression, type ReportFilter } from './filter.ts';
+import { durationTotals, type GroupTotals } from './stats.ts';
+import { filterCondition, targetExpression, type ReportFilter } from './filter.ts';
 
 export type InstanceStanding = 'on_track' | 'behind' | 'stuck' | 'paused';
 
@@ -104,50 +105,50 @@ const overage = (versions: readonly WorkflowVersion[], now: number) => sql`
 
 /**
  * Milestones ranked by total days over target across all instances of the filter: done
- * milestones from the totals of their `milestone_durations` rows (from the rows themselves
- * when the filter has dates), open ones so far.
+ * milestones from `durationTotals` (pass its result, in any breakdown, to save the query), open
+ * ones so far.
  */
 export async function bottlenecks(
   database: Database,
   versions: readonly WorkflowVersion[],
   filter: ReportFilter,
   now: number,
+  known?: readonly GroupTotals[],
 ): Promise<Bottleneck[]> {
-  const access = durationAccess(filter, versions, 'none');
-  const done = access.totals
-    ? sql`select t.milestone_id, t.over_sum_ms as over_ms, t.over_count as over_count
-          from milestone_duration_totals t
-          where ${access.totals}`
-    : sql`select f.milestone_id, ${overOnly(sql`f.duration_ms - f.target_ms`)}
-          from milestone_durations f
-          where ${access.rows}`;
-  const result = await sql<Record<string, unknown>>`
-    with o as (
-      ${done}
-      union all
-      select m.milestone_id, ${overOnly(overage(versions, now))}
-      from instance_milestones m
-      join instances i on i.id = m.instance_id
-      join accounts a on a.id = i.account_id
-      join workflow_versions v on v.id = i.version_id
-      where ${filterCondition(filter)} and m.state in ('ready', 'active')
-    )
-    select milestone_id, sum(over_ms) as total_over, sum(over_count) as instances_over
-    from o
-    group by milestone_id
-    order by total_over desc, milestone_id
+  const done = known ?? (await durationTotals(database, versions, filter, 'none'));
+  const open = await sql<{ milestone_id: string; over_ms: number; over_count: number }>`
+    select m.milestone_id, ${overOnly(overage(versions, now))}
+    from instance_milestones m
+    join instances i on i.id = m.instance_id
+    join accounts a on a.id = i.account_id
+    join workflow_versions v on v.id = i.version_id
+    where ${filterCondition(filter)} and m.state in ('ready', 'active')
   `.execute(database.db);
+
+  // Every group of a breakdown holds each done milestone once, so the groups add up.
+  const totals = new Map<string, { overMs: number; overCount: number }>();
+  const add = (milestoneId: string, overMs: number, overCount: number) => {
+    const total = totals.get(milestoneId) ?? { overMs: 0, overCount: 0 };
+    total.overMs += overMs;
+    total.overCount += overCount;
+    totals.set(milestoneId, total);
+  };
+  for (const row of done) add(row.milestoneId, row.overMs, row.overCount);
+  for (const row of open.rows) add(row.milestone_id, Number(row.over_ms), Number(row.over_count));
+  const ranked = [...totals].sort(
+    ([a, x], [b, y]) => y.overMs - x.overMs || (a < b ? -1 : a > b ? 1 : 0),
+  );
 
   const nameOf = (id: string) =>
     [...versions]
       .reverse()
       .flatMap((v) => v.definition.milestones)
       .find((m) => m.id === id)?.name ?? id;
-  return result.rows.map((row) => ({
-    milestoneId: String(row.milestone_id),
-    name: nameOf(String(row.milestone_id)),
-    totalDaysOver: Number(row.total_over ?? 0) / DAY_MS,
-    instancesOver: Number(row.instances_over ?? 0),
+  return ranked.map(([milestoneId, total]) => ({
+    milestoneId,
+    name: nameOf(milestoneId),
+    totalDaysOver: total.overMs / DAY_MS,
+    instancesOver: total.overCount,
   }));
 }
 
