@@ -125,7 +125,7 @@ export async function bottlenecks(
     where ${filterCondition(filter)} and m.state in ('ready', 'active')
   `.execute(database.db);
 
-  // Every group of a breakdown holds each done milestone once, so the groups add up.
+  // Each done milestone is in exactly one group of a breakdown, so the groups add up.
   const totals = new Map<string, { overMs: number; overCount: number }>();
   const add = (milestoneId: string, overMs: number, overCount: number) => {
     const total = totals.get(milestoneId) ?? { overMs: 0, overCount: 0 };
@@ -135,9 +135,10 @@ export async function bottlenecks(
   };
   for (const row of done) add(row.milestoneId, row.overMs, row.overCount);
   for (const row of open.rows) add(row.milestone_id, Number(row.over_ms), Number(row.over_count));
-  const ranked = [...totals].sort(
-    ([a, x], [b, y]) => y.overMs - x.overMs || (a < b ? -1 : a > b ? 1 : 0),
-  );
+  const ranked = [...totals].sort(([idA, a], [idB, b]) => {
+    if (a.overMs !== b.overMs) return b.overMs - a.overMs;
+    return idA < idB ? -1 : idA > idB ? 1 : 0;
+  });
 
   const nameOf = (id: string) =>
     [...versions]
