@@ -106,7 +106,8 @@ export interface InstancesTable {
 
 /**
  * Current state of each milestone of an instance, written in the same transaction as its
- * transitions so task lists and overdue checks need not replay the snapshot.
+ * transitions so task lists and overdue checks need not replay the snapshot. A milestone gets
+ * its row when it is no longer locked (or when it gets a note), so a missing row means locked.
  */
 export interface InstanceMilestonesTable {
   instance_id: string;

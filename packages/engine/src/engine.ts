@@ -105,13 +105,29 @@ export class Engine {
   ): Promise<void> {
     const now = this.clock.now();
     await this.database.db.transaction().execute(async (trx) => {
-      const row = await trx
+      let row = await trx
         .selectFrom('instance_milestones')
         .select('state')
         .where('instance_id', '=', instanceId)
         .where('milestone_id', '=', milestoneId)
         .executeTakeFirst();
-      if (!row) throw new NotFoundError('milestone', `${milestoneId} of instance ${instanceId}`);
+      if (!row) {
+        // A locked milestone has no row yet: the note gives it one, if it is in the workflow.
+        const instance = await trx
+          .selectFrom('instances')
+          .select('version_id')
+          .where('id', '=', instanceId)
+          .executeTakeFirst();
+        const compiled = instance ? await this.workflows.compiled(instance.version_id) : null;
+        if (!compiled?.graph.milestones.has(milestoneId)) {
+          throw new NotFoundError('milestone', `${milestoneId} of instance ${instanceId}`);
+        }
+        row = { state: 'locked' };
+        await trx
+          .insertInto('instance_milestones')
+          .values({ instance_id: instanceId, milestone_id: milestoneId, state: 'locked', note })
+          .execute();
+      }
       await trx
         .updateTable('instance_milestones')
         .set({ note })

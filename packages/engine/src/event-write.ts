@@ -29,7 +29,8 @@ export interface EventWrite {
   endedAt: number | null;
   idempotencyKey: string | undefined;
   transitions: TransitionRow[];
-  milestones: { id: string; set: MilestoneUpdate }[];
+  /** Milestone rows to update; `unlocked` ones were locked and may have no row yet. */
+  milestones: { id: string; set: MilestoneUpdate; unlocked: boolean }[];
   /** Notifications to the assignees of milestones that became ready. */
   notifications: Insertable<Tables['notifications']>[];
   /** Milestones marked done, with their targets, whose durations the batch records. */
@@ -147,7 +148,7 @@ export function planWrite(input: PlanInput): EventWrite {
           : state === 'done' || state === 'skipped'
             ? { state, done_at: now }
             : { state };
-    return { id, set };
+    return { id, set, unlocked: (before[id] ?? 'locked') === 'locked' };
   });
 
   const pausedMs =
@@ -263,7 +264,24 @@ export async function runWrite(context: WriteContext, write: EventWrite): Promis
   await insertRows(context, 'notifications', NOTIFICATION_COLUMNS, write.notifications, {
     ignoreConflictOn: 'key',
   });
-  for (const { id, set } of write.milestones) {
+  for (const { id, set, unlocked } of write.milestones) {
+    if (unlocked) {
+      // A locked milestone may have no row yet: deploys write rows only for the others.
+      const row = { instance_id: write.instanceId, milestone_id: id, ...set };
+      await templates.run(
+        runner,
+        `upsert-milestone-${Object.keys(set).join(',')}`,
+        () =>
+          db
+            .insertInto('instance_milestones')
+            .values(row as Insertable<Tables['instance_milestones']>)
+            .onConflict((conflict) =>
+              conflict.columns(['instance_id', 'milestone_id']).doUpdateSet(set),
+            ),
+        [...Object.values(row), ...Object.values(set)],
+      );
+      continue;
+    }
     await templates.run(
       runner,
       `update-milestone-${Object.keys(set).join(',')}`,

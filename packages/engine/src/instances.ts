@@ -278,6 +278,8 @@ export class Instances {
           };
           transitions.push({ ...base, milestone_id: null, from_state: null, to_state: 'running' });
           for (const [milestoneId, state] of Object.entries(compiled.states(snapshot))) {
+            // A locked milestone gets its row when it unlocks; until then no row reads as locked.
+            if (state === 'locked') continue;
             const ready = state === 'ready';
             milestones.push({
               instance_id: id,
@@ -289,14 +291,12 @@ export class Instances {
                 ? readyFields(compiled, milestoneId, now, context)
                 : { assignee_id: null, due_at: null }),
             });
-            if (state !== 'locked') {
-              transitions.push({
-                ...base,
-                milestone_id: milestoneId,
-                from_state: 'locked',
-                to_state: state,
-              });
-            }
+            transitions.push({
+              ...base,
+              milestone_id: milestoneId,
+              from_state: 'locked',
+              to_state: state,
+            });
           }
           result.started.push(id);
           instanceAccounts.set(id, accountId);

@@ -90,6 +90,49 @@ describeEachDialect('instances', (dialect) => {
     expect(await tasksOf(csm.id)).toEqual(['a2:integration', 'a2:setup']);
   });
 
+  it('writes milestone rows as milestones unlock', async () => {
+    const { engine, csm } = setup;
+    const id = await deployOne();
+    const stored = async () =>
+      (
+        await database.db
+          .selectFrom('instance_milestones')
+          .select(['milestone_id', 'state'])
+          .where('instance_id', '=', id)
+          .orderBy('milestone_id')
+          .execute()
+      ).map((row) => `${row.milestone_id}:${row.state}`);
+    expect(await stored()).toEqual(['kickoff:ready']);
+
+    await engine.instances.apply({
+      instanceId: id,
+      event: { type: 'TOGGLE_ITEM', milestoneId: 'kickoff', itemId: 'agenda', done: true },
+      userId: csm.id,
+    });
+    await engine.instances.apply({
+      instanceId: id,
+      event: { type: 'COMPLETE', milestoneId: 'kickoff' },
+      userId: csm.id,
+    });
+
+    expect(await stored()).toEqual(['integration:ready', 'kickoff:done', 'setup:ready']);
+    const view = await engine.queries.instance(id);
+    expect(view.milestones.find((m) => m.id === 'golive')?.state).toBe('locked');
+  });
+
+  it('keeps a note on a locked milestone', async () => {
+    const { engine, csm } = setup;
+    const id = await deployOne();
+
+    await engine.setNote(id, 'golive', 'Book the launch call early.', csm.id);
+
+    const view = await engine.queries.instance(id);
+    const golive = view.milestones.find((m) => m.id === 'golive')!;
+    expect(golive.state).toBe('locked');
+    expect(golive.note).toBe('Book the launch call early.');
+    await expect(engine.setNote(id, 'nope', 'x', csm.id)).rejects.toThrow(/nope/);
+  });
+
   it('runs an instance to completion with timed transitions', async () => {
     const { engine, clock, csm } = setup;
     const id = await deployOne();
