@@ -17,6 +17,21 @@ describeEachDialect('instances', (dialect) => {
   });
   afterEach(() => database.close());
 
+  /** Ticks the kickoff's required item and completes it, as the CSM. */
+  async function finishKickoff(instanceId: string) {
+    const { engine, csm } = setup;
+    await engine.instances.apply({
+      instanceId,
+      event: { type: 'TOGGLE_ITEM', milestoneId: 'kickoff', itemId: 'agenda', done: true },
+      userId: csm.id,
+    });
+    await engine.instances.apply({
+      instanceId,
+      event: { type: 'COMPLETE', milestoneId: 'kickoff' },
+      userId: csm.id,
+    });
+  }
+
   async function deployOne() {
     const { engine, version, lead } = setup;
     const { started } = await engine.instances.deploy(version.id, ['a1'], { userId: lead.id });
@@ -69,16 +84,7 @@ describeEachDialect('instances', (dialect) => {
     // Both events in one tick, so their account reads share one query.
     await Promise.all(
       started.map(async (instanceId) => {
-        await engine.instances.apply({
-          instanceId,
-          event: { type: 'TOGGLE_ITEM', milestoneId: 'kickoff', itemId: 'agenda', done: true },
-          userId: csm.id,
-        });
-        await engine.instances.apply({
-          instanceId,
-          event: { type: 'COMPLETE', milestoneId: 'kickoff' },
-          userId: csm.id,
-        });
+        await finishKickoff(instanceId);
       }),
     );
 
@@ -91,7 +97,7 @@ describeEachDialect('instances', (dialect) => {
   });
 
   it('writes milestone rows as milestones unlock', async () => {
-    const { engine, csm } = setup;
+    const { engine } = setup;
     const id = await deployOne();
     const stored = async () =>
       (
@@ -104,16 +110,7 @@ describeEachDialect('instances', (dialect) => {
       ).map((row) => `${row.milestone_id}:${row.state}`);
     expect(await stored()).toEqual(['kickoff:ready']);
 
-    await engine.instances.apply({
-      instanceId: id,
-      event: { type: 'TOGGLE_ITEM', milestoneId: 'kickoff', itemId: 'agenda', done: true },
-      userId: csm.id,
-    });
-    await engine.instances.apply({
-      instanceId: id,
-      event: { type: 'COMPLETE', milestoneId: 'kickoff' },
-      userId: csm.id,
-    });
+    await finishKickoff(id);
 
     expect(await stored()).toEqual(['integration:ready', 'kickoff:done', 'setup:ready']);
     const view = await engine.queries.instance(id);
@@ -238,23 +235,14 @@ describeEachDialect('instances', (dialect) => {
   });
 
   it('excludes paused time and moves due dates', async () => {
-    const { engine, clock, csm, lead } = setup;
+    const { engine, clock, lead } = setup;
     const id = await deployOne();
     clock.advance(DAY);
     await engine.instances.apply({ instanceId: id, event: { type: 'PAUSE' }, userId: lead.id });
     clock.advance(10 * DAY);
     await engine.instances.apply({ instanceId: id, event: { type: 'RESUME' }, userId: lead.id });
     clock.advance(DAY);
-    await engine.instances.apply({
-      instanceId: id,
-      event: { type: 'TOGGLE_ITEM', milestoneId: 'kickoff', itemId: 'agenda', done: true },
-      userId: csm.id,
-    });
-    await engine.instances.apply({
-      instanceId: id,
-      event: { type: 'COMPLETE', milestoneId: 'kickoff' },
-      userId: csm.id,
-    });
+    await finishKickoff(id);
 
     const view = await engine.queries.instance(id);
     const kickoff = view.milestones.find((m) => m.id === 'kickoff')!;
