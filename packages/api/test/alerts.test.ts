@@ -131,5 +131,11 @@ describeEachDialect('alerts router', (dialect) => {
     });
     expect(overview.alertTasks).toMatchObject({ opened: 2, closed: 1, dismissed: 0 });
     expect(overview.alertTasks.byType.map((row) => row.label)).toEqual(['Usage drop']);
+
+    const backwards = callerFor(users.lead).reports.overview({
+      filter: { workflowKey: 'w', from: '2025-03-10', to: '2025-03-03' },
+    });
+    await expect(backwards).rejects.toThrow(/end date comes before the start date/);
+    expect(await codeOf(backwards)).toBe('BAD_REQUEST');
   });
 });

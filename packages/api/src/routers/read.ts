@@ -41,14 +41,19 @@ export const accountsRouter = router({
   }),
 });
 
-const ReportFilterInput = z.object({
-  workflowKey: z.string().min(1),
-  versions: z.array(z.number().int().positive()).optional(),
-  from: IsoDate.optional(),
-  to: IsoDate.optional(),
-  ownerId: z.string().optional(),
-  segment: z.string().optional(),
-});
+const ReportFilterInput = z
+  .object({
+    workflowKey: z.string().min(1),
+    versions: z.array(z.number().int().positive()).optional(),
+    from: IsoDate.optional(),
+    to: IsoDate.optional(),
+    ownerId: z.string().optional(),
+    segment: z.string().optional(),
+  })
+  .refine((filter) => !filter.from || !filter.to || filter.from <= filter.to, {
+    path: ['to'],
+    message: 'The end date comes before the start date: swap them or clear one.',
+  });
 
 export const reportsRouter = router({
   durations: roleProcedure('lead', 'admin')
