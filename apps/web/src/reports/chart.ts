@@ -36,9 +36,11 @@ export function drawDistributions(
     height: 50 + labels.length * 28,
     marginLeft: 170,
     marginBottom: 36,
-    x: { label: 'Days', grid: true, zero: true },
+    x: { label: 'Days', grid: true, zero: true, ticks: 3 },
     y: { domain: [...labels], label: null },
-    fx: { domain: [...groups], label: null },
+    // Space between panels, so a value at the right end of one panel does not read as the
+    // start of the next.
+    fx: { domain: [...groups], label: null, padding: 0.1 },
     marks: [
       Plot.ruleY(measured, { y: 'label', x1: 'p10', x2: 'p90', stroke: RANGE, ...facet }),
       Plot.barX(measured, {
