@@ -1,4 +1,5 @@
 import type { AccountFieldValues, Condition, WorkflowDefinition } from '@milepost/model';
+import { LRUCache } from 'lru-cache';
 import {
   createActor,
   type AnyActorScope,
@@ -13,7 +14,7 @@ import { milestoneStatesOf, statusOf } from './snapshot.ts';
 
 export type InstanceSnapshot = SnapshotFrom<InstanceMachine>;
 
-/** How many computed transitions a compiled workflow keeps; the oldest goes first. */
+/** How many computed transitions a compiled workflow keeps. The least recently used goes first. */
 const TRANSITION_CACHE_SIZE = 10_000;
 
 /** Raised when an event does not fit the instance's state. `reason` explains why. */
@@ -69,7 +70,7 @@ export class CompiledWorkflow {
    * A transition is a pure function of the two, and the instances of a version walk the same
    * few paths, so most events find their next snapshot here instead of running XState.
    */
-  readonly #transitions = new Map<string, InstanceSnapshot>();
+  readonly #transitions = new LRUCache<string, InstanceSnapshot>({ max: TRANSITION_CACHE_SIZE });
 
   constructor(definition: WorkflowDefinition) {
     this.definition = definition;
@@ -100,9 +101,6 @@ export class CompiledWorkflow {
     const next = this.machine.transition(snapshot, event, this.#actorScope());
     if (next === snapshot || !changed(snapshot, next)) {
       throw new EventRejectedError(event, this.explain(snapshot, event));
-    }
-    if (this.#transitions.size >= TRANSITION_CACHE_SIZE) {
-      this.#transitions.delete(this.#transitions.keys().next().value!);
     }
     this.#transitions.set(key, next);
     return next;

@@ -112,7 +112,7 @@ export class Engine {
         .where('milestone_id', '=', milestoneId)
         .executeTakeFirst();
       if (!row) {
-        // A locked milestone has no row yet: the note gives it one, if it is in the workflow.
+        // A locked milestone has no row yet, so the note gives it one if it is in the workflow.
         const instance = await trx
           .selectFrom('instances')
           .select('version_id')
@@ -125,7 +125,7 @@ export class Engine {
         row = { state: 'locked' };
         await trx
           .insertInto('instance_milestones')
-          .values({ instance_id: instanceId, milestone_id: milestoneId, state: 'locked', note })
+          .values({ instance_id: instanceId, milestone_id: milestoneId, state: 'locked' })
           .execute();
       }
       await trx

@@ -5,14 +5,13 @@ import type {
   MilestoneState,
 } from '@milepost/compiler';
 import type { Tables, TransitionsTable } from '@milepost/db';
-import type { QueryRunner } from '@milepost/db';
-import type { Insertable, Kysely, Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import { dueMovesWithPause, readyFields, type ReadyContext } from './assignment.ts';
 import type { InstanceEvent } from '@milepost/compiler';
 import { dueJob } from './jobs.ts';
 import { DAY_MS } from '@milepost/model';
 import { assignedNotification } from './notifications.ts';
-import { insertRows, type QueryTemplates } from './query-templates.ts';
+import { insertRows, type WriteContext } from './query-templates.ts';
 
 type TransitionRow = Insertable<TransitionsTable>;
 type MilestoneUpdate = Updateable<Tables['instance_milestones']>;
@@ -29,7 +28,7 @@ export interface EventWrite {
   endedAt: number | null;
   idempotencyKey: string | undefined;
   transitions: TransitionRow[];
-  /** Milestone rows to update; `unlocked` ones were locked and may have no row yet. */
+  /** Milestone rows to update. `unlocked` ones were locked and may have no row yet. */
   milestones: { id: string; set: MilestoneUpdate; unlocked: boolean }[];
   /** Notifications to the assignees of milestones that became ready. */
   notifications: Insertable<Tables['notifications']>[];
@@ -198,13 +197,6 @@ export function planWrite(input: PlanInput): EventWrite {
       })),
     resumed: pausedMs > 0 ? { pausedMs, open } : null,
   };
-}
-
-/** The target of a planned write: the transaction's runner and a Kysely instance to build with. */
-export interface WriteContext {
-  runner: QueryRunner;
-  db: Kysely<Tables>;
-  templates: QueryTemplates;
 }
 
 /**

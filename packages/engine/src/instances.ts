@@ -94,7 +94,8 @@ type AccountRow = Selectable<AccountsTable>;
 
 /**
  * Accounts deployed per transaction. Each commit writes the pages the chunk changed, so larger
- * chunks write shared index pages fewer times; 5,000 holds the write lock for about 0.3 s.
+ * chunks write shared index pages fewer times. Here a chunk of 5,000 holds the write lock for
+ * about 0.3 s.
  */
 const DEPLOY_CHUNK = 5_000;
 
@@ -128,7 +129,7 @@ const CACHE_LIMIT = 50_000;
 
 /** Workflow instances: deployment and events, each written with its transitions in one transaction. */
 export class Instances {
-  /** Instances this process wrote or read last; a write still checks the stored revision. */
+  /** Instances this process wrote or read last. A write still checks the stored revision. */
   readonly #cache = new LRUCache<string, LoadedInstance>({ max: CACHE_LIMIT });
   readonly #batcher: WriteBatcher;
   /** Compiled SQL of the deploy path's inserts. */
@@ -278,7 +279,7 @@ export class Instances {
           };
           transitions.push({ ...base, milestone_id: null, from_state: null, to_state: 'running' });
           for (const [milestoneId, state] of Object.entries(compiled.states(snapshot))) {
-            // A locked milestone gets its row when it unlocks; until then no row reads as locked.
+            // A locked milestone gets its row when it unlocks, and until then no row reads as locked.
             if (state === 'locked') continue;
             const ready = state === 'ready';
             milestones.push({

@@ -42,6 +42,13 @@ export class QueryTemplates {
   }
 }
 
+/** The target of precompiled statements: a transaction's runner and a Kysely instance to build with. */
+export interface WriteContext {
+  runner: QueryRunner;
+  db: Kysely<Tables>;
+  templates: QueryTemplates;
+}
+
 /** Rows per insert statement: well under the bound-parameter limits of both dialects. */
 const ROWS_PER_INSERT = 500;
 
@@ -51,7 +58,7 @@ const ROWS_PER_INSERT = 500;
  * With `ignoreConflictOn`, a row whose value in that unique column exists already is skipped.
  */
 export async function insertRows<T extends keyof Tables & string>(
-  target: { runner: QueryRunner; db: Kysely<Tables>; templates: QueryTemplates },
+  target: WriteContext,
   table: T,
   columns: readonly (keyof Tables[T] & string)[],
   rows: readonly Insertable<Tables[T]>[],

@@ -1,6 +1,6 @@
 import type { Database } from '@milepost/db';
-import { runWrite, type EventWrite, type WriteContext, type WriteOutcome } from './event-write.ts';
-import { QueryTemplates } from './query-templates.ts';
+import { runWrite, type EventWrite, type WriteOutcome } from './event-write.ts';
+import { QueryTemplates, type WriteContext } from './query-templates.ts';
 import { recordDurations } from './reports/duration-rows.ts';
 
 /** The maximum number of writes in one transaction. */

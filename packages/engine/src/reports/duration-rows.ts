@@ -1,6 +1,6 @@
 import type { Tables } from '@milepost/db';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { WriteContext } from '../event-write.ts';
+import type { WriteContext } from '../query-templates.ts';
 
 /** A milestone just marked done, with its target. */
 export interface FinishedMilestone {
@@ -37,25 +37,10 @@ export async function recordDurations(
       }),
       parameters,
     );
-    const [overMs, overCount] = overOf(sql`r`, true);
     await templates.run(
       runner,
       `add-milestone-duration-totals-${chunk.length}`,
-      () => ({
-        compile: () =>
-          sql`
-            insert into milestone_duration_totals (workflow_key, breakdown, breakdown_value,
-              milestone_id, version_id, ${sql.join(TOTAL_COLUMNS.map((c) => sql.ref(c)))})
-            select r.workflow_key, r.breakdown, r.breakdown_value, r.milestone_id, r.version_id,
-                   count(*), sum(r.duration_ms), sum(r.duration_ms - r.target_ms),
-                   count(r.active_ms), sum(r.on_time), sum(r.with_due),
-                   sum(${overMs}), sum(${overCount})
-            from (${rows}) r
-            where true
-            group by r.workflow_key, r.breakdown, r.breakdown_value, r.milestone_id, r.version_id
-            ${addOnConflict()}
-          `.compile(db),
-      }),
+      () => ({ compile: () => addToTotals(sql`(${rows}) f where true`, 1).compile(db) }),
       parameters,
     );
   }
@@ -107,12 +92,13 @@ function doneRows(finished: readonly FinishedMilestone[]): RawBuilder<unknown> {
 }
 
 /**
- * Builds the statement that adds the `milestone_durations` rows `f` matching `condition` to
- * their groups' totals, or subtracts them when `sign` is -1.
+ * Builds the statement that adds duration rows to their groups' totals, or subtracts them when
+ * `sign` is -1. `source` names the rows `f` and ends with their condition: a table or a query,
+ * then `where`.
  */
-function addToTotals(condition: RawBuilder<unknown>, sign: 1 | -1): RawBuilder<unknown> {
+function addToTotals(source: RawBuilder<unknown>, sign: 1 | -1): RawBuilder<unknown> {
   const times = sql.lit(sign);
-  const [overMs, overCount] = overOf(sql`f`, true);
+  const over = sql`f.duration_ms - f.target_ms`;
   return sql`
     insert into milestone_duration_totals (workflow_key, breakdown, breakdown_value,
       milestone_id, version_id, ${sql.join(TOTAL_COLUMNS.map((c) => sql.ref(c)))})
@@ -120,35 +106,18 @@ function addToTotals(condition: RawBuilder<unknown>, sign: 1 | -1): RawBuilder<u
            ${times} * count(*), ${times} * sum(f.duration_ms),
            ${times} * sum(f.duration_ms - f.target_ms), ${times} * count(f.active_ms),
            ${times} * sum(f.on_time), ${times} * sum(f.with_due),
-           ${times} * sum(${overMs}), ${times} * sum(${overCount})
-    from milestone_durations f
-    where ${condition}
+           ${times} * sum(case when ${over} > 0 then ${over} else 0 end),
+           ${times} * sum(case when ${over} > 0 then 1 else 0 end)
+    from ${source}
     group by f.workflow_key, f.breakdown, f.breakdown_value, f.milestone_id, f.version_id
-    ${addOnConflict()}
-  `;
-}
-
-/** Builds a row's time over target (0 when within it) and whether it ran over (1 or 0). */
-function overOf(row: RawBuilder<unknown>): RawBuilder<unknown>;
-function overOf(row: RawBuilder<unknown>, apart: true): [RawBuilder<unknown>, RawBuilder<unknown>];
-function overOf(row: RawBuilder<unknown>, apart = false) {
-  const over = sql`${row}.duration_ms - ${row}.target_ms`;
-  const parts = [
-    sql`case when ${over} > 0 then ${over} else 0 end`,
-    sql`case when ${over} > 0 then 1 else 0 end`,
-  ] as const;
-  return apart ? parts : sql.join(parts);
-}
-
-/** Builds the clause that adds a totals row's counts and sums to the stored ones. */
-function addOnConflict(): RawBuilder<unknown> {
-  const columns = TOTAL_COLUMNS.map((column) => sql.ref(column));
-  return sql`on conflict (workflow_key, breakdown, breakdown_value, milestone_id, version_id)
+    on conflict (workflow_key, breakdown, breakdown_value, milestone_id, version_id)
     do update set ${sql.join(
-      columns.map(
-        (column) => sql`${column} = milestone_duration_totals.${column} + excluded.${column}`,
+      TOTAL_COLUMNS.map(
+        (column) =>
+          sql`${sql.ref(column)} = milestone_duration_totals.${sql.ref(column)} + excluded.${sql.ref(column)}`,
       ),
-    )}`;
+    )}
+  `;
 }
 
 const TOTAL_COLUMNS = [
@@ -169,7 +138,8 @@ export async function followAccount(
   ownerId: string | null,
   segment: string | null,
 ): Promise<void> {
-  const moving = sql`f.account_id = ${accountId} and f.breakdown in ('owner', 'segment')`;
+  const moving = sql`milestone_durations f
+    where f.account_id = ${accountId} and f.breakdown in ('owner', 'segment')`;
   await addToTotals(moving, -1).execute(db);
   await db
     .updateTable('milestone_durations')

@@ -31,30 +31,6 @@ export function filterCondition(filter: ReportFilter): RawBuilder<unknown> {
 }
 
 /**
- * Builds the SQL condition on `milestone_durations` rows `f` for a filter. `versions` are the
- * versions the filter selects.
- */
-export function durationFilter(
-  filter: ReportFilter,
-  versions: readonly WorkflowVersion[],
-): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [sql`f.workflow_key = ${filter.workflowKey}`];
-  if (filter.versions?.length) {
-    const ids = versions.map((v) => v.id);
-    parts.push(ids.length === 0 ? sql`1 = 0` : sql`f.version_id in (${sql.join(ids)})`);
-  }
-  if (filter.from) {
-    parts.push(sql`f.instance_started_at >= ${Date.parse(`${filter.from}T00:00:00Z`)}`);
-  }
-  if (filter.to) {
-    parts.push(sql`f.instance_started_at < ${Date.parse(`${filter.to}T00:00:00Z`) + DAY_MS}`);
-  }
-  if (filter.ownerId) parts.push(sql`f.owner_id = ${filter.ownerId}`);
-  if (filter.segment) parts.push(sql`f.segment = ${filter.segment}`);
-  return sql.join(parts, sql` and `);
-}
-
-/**
  * The conditions a report reads `milestone_durations` (rows `f`) and their totals (rows `t`)
  * with.
  */
@@ -81,28 +57,40 @@ export function durationAccess(
   } else if ((breakdown === 'none' || breakdown === 'owner') && filter.ownerId) {
     read = { breakdown: 'owner', value: filter.ownerId };
   }
-  const group = (alias: 'f' | 't') => {
+  // Conditions both tables share: the group read, and the versions selected.
+  const shared = (alias: 'f' | 't') => {
+    const column = (name: string) => sql.ref(`${alias}.${name}`);
     const parts = [
-      sql`${sql.ref(`${alias}.workflow_key`)} = ${filter.workflowKey}`,
-      sql`${sql.ref(`${alias}.breakdown`)} = ${read.breakdown}`,
+      sql`${column('workflow_key')} = ${filter.workflowKey}`,
+      sql`${column('breakdown')} = ${read.breakdown}`,
     ];
-    if (read.value !== null)
-      parts.push(sql`${sql.ref(`${alias}.breakdown_value`)} = ${read.value}`);
+    if (read.value !== null) parts.push(sql`${column('breakdown_value')} = ${read.value}`);
+    if (filter.versions?.length) {
+      const ids = versions.map((v) => v.id);
+      parts.push(
+        ids.length === 0 ? sql`1 = 0` : sql`${column('version_id')} in (${sql.join(ids)})`,
+      );
+    }
     return parts;
   };
 
-  const rows = sql.join([...group('f'), durationFilter(filter, versions)], sql` and `);
+  const rowParts = shared('f');
+  if (filter.from) {
+    rowParts.push(sql`f.instance_started_at >= ${Date.parse(`${filter.from}T00:00:00Z`)}`);
+  }
+  if (filter.to) {
+    rowParts.push(sql`f.instance_started_at < ${Date.parse(`${filter.to}T00:00:00Z`) + DAY_MS}`);
+  }
+  if (filter.ownerId) rowParts.push(sql`f.owner_id = ${filter.ownerId}`);
+  if (filter.segment) rowParts.push(sql`f.segment = ${filter.segment}`);
+  const rows = sql.join(rowParts, sql` and `);
+
   // Totals know no owner or segment besides their group's, and no dates.
   const covered = (dimension: Breakdown, value: string | undefined) =>
     value === undefined || (read.breakdown === dimension && read.value === value);
   const totalsFit = covered('owner', filter.ownerId) && covered('segment', filter.segment);
   if (filter.from || filter.to || !totalsFit) return { rows, totals: null };
-  const parts = group('t');
-  if (filter.versions?.length) {
-    const ids = versions.map((v) => v.id);
-    parts.push(ids.length === 0 ? sql`1 = 0` : sql`t.version_id in (${sql.join(ids)})`);
-  }
-  return { rows, totals: sql.join(parts, sql` and `) };
+  return { rows, totals: sql.join(shared('t'), sql` and `) };
 }
 
 /** Builds the SQL expression of the group a row belongs to, as text. */

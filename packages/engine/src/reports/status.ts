@@ -137,7 +137,8 @@ export async function bottlenecks(
   for (const row of open.rows) add(row.milestone_id, Number(row.over_ms), Number(row.over_count));
   const ranked = [...totals].sort(([idA, a], [idB, b]) => {
     if (a.overMs !== b.overMs) return b.overMs - a.overMs;
-    return idA < idB ? -1 : idA > idB ? 1 : 0;
+    // Map keys are distinct, so two ids are never equal.
+    return idA < idB ? -1 : 1;
   });
 
   const nameOf = (id: string) =>
