@@ -429,7 +429,7 @@ describe('transition cache', () => {
     ['a->b'],
   );
 
-  it('gives a restored snapshot the next snapshot of the original', () => {
+  it('serves a restored snapshot from the cache', () => {
     const compiled = compile(definition);
     const original = compiled.start({ segment: 'Enterprise' });
     const next = compiled.apply(original, complete('a'));
@@ -460,7 +460,7 @@ describe('transition cache', () => {
     expect(cached.status(again)).toBe('completed');
   });
 
-  it('keeps accounts with different condition fields apart', () => {
+  it('separates accounts by condition fields', () => {
     const compiled = compile(definition);
     const smb = compiled.apply(compiled.start({ segment: 'SMB' }), complete('a'));
     const enterprise = compiled.apply(compiled.start({ segment: 'Enterprise' }), complete('a'));

@@ -365,7 +365,7 @@ export type ReportBreakdown = 'none' | 'owner' | 'segment' | 'version';
 
 /**
  * Durations of a done milestone, one row per breakdown. `breakdown_value` is the group in that
- * breakdown: '' for none, the owner's id, the segment or the version number; a missing owner
+ * breakdown: '' for none, the owner's id, the segment or the version number. A missing owner
  * or segment is ''. Owner and segment are the account's current ones.
  */
 export interface MilestoneDurationsTable {
@@ -381,7 +381,7 @@ export interface MilestoneDurationsTable {
   owner_id: string | null;
   segment: string | null;
   instance_started_at: EpochMs;
-  /** From start to done, paused time excluded; null when the milestone was never started. */
+  /** From start to done, paused time excluded. Null when the milestone was never started. */
   active_ms: number | null;
   /** The milestone's target in its version. */
   target_ms: number;

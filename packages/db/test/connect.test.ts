@@ -122,7 +122,7 @@ describeEachDialect('connection', (dialect) => {
       expect(await userIds()).toEqual(['ada', 'bo']);
     });
 
-    it('rolls everything back when its work throws', async () => {
+    it('rolls back when work throws', async () => {
       const failing = database.writeTransaction(async (runner) => {
         await runner.executeQuery(insertUser('ada'));
         await runner.executeQuery(insertUser('ada'));
@@ -132,7 +132,7 @@ describeEachDialect('connection', (dialect) => {
       expect(await userIds()).toEqual([]);
     });
 
-    it('keeps its uncommitted rows from queries started meanwhile', async () => {
+    it('hides uncommitted rows from other queries', async () => {
       let releaseWork!: () => void;
       const working = new Promise<void>((resolve) => (releaseWork = resolve));
       const transaction = database.writeTransaction(async (runner) => {
@@ -140,7 +140,7 @@ describeEachDialect('connection', (dialect) => {
         await working;
         throw new Error('Rolled back on purpose.');
       });
-      // On SQLite this query waits for the connection the transaction holds; on PostgreSQL it
+      // On SQLite this query waits for the connection the transaction holds. On PostgreSQL it
       // runs on another connection. Either way it must not see the row that is rolled back.
       const reading = userIds();
       await new Promise((resolve) => setTimeout(resolve, 20));

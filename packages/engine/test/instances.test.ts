@@ -74,7 +74,7 @@ describeEachDialect('instances', (dialect) => {
     expect(tasks[0]?.dueAt).toBe(START + 2 * DAY);
   });
 
-  it("assigns milestones that become ready to each account's current owner", async () => {
+  it('assigns unlocked milestones to current owners', async () => {
     const { engine, version, csm, lead } = setup;
     const { started } = await engine.instances.deploy(version.id, ['a1', 'a2'], {
       userId: lead.id,
